@@ -1,0 +1,13 @@
+/**
+ * Each driver's config block, keyed by the driver's name as it appears in a device entry
+ * (`driver: can` reads the `can:` block). A driver adds one line here.
+ */
+import { z } from 'zod';
+import { simulatorConfigSchema } from './simulator/config.js';
+
+export const driverBlocks = {
+  simulator: simulatorConfigSchema.prefault({}),
+  can: z.unknown().optional(),
+  modbus: z.unknown().optional(),
+  serial: z.unknown().optional(),
+};
