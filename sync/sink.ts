@@ -1,0 +1,28 @@
+/**
+ * The one extension point for upstreams (Telegraf's output shape): connect, write a batch, close.
+ *
+ * Delivery contract:
+ * - `write` resolves with one result per record, in the same order. 'delivered' only once the
+ *   upstream has confirmed it (Kafka acks=all, MQTT PUBACK at QoS 1, PostgreSQL COMMIT);
+ *   'retry' keeps the record buffered for a later attempt; 'rejected' means the upstream will never
+ *   take it (it goes to the dead-letter table with `reason`).
+ * - A thrown error (or rejected promise) means nothing in the batch is known to be delivered: the
+ *   whole batch stays buffered and the drain loop backs off. Re-sends are safe because every record
+ *   carries its idempotency key (`record.key`) and every sink deduplicates or forwards it.
+ */
+import type { EdgeRecord } from '../agent/record.js';
+
+export type WriteResult =
+  | { status: 'delivered' }
+  | { status: 'retry'; reason: string }
+  | { status: 'rejected'; reason: string };
+
+export interface Sink {
+  /** Stable name: the buffer cursor and metric label (e.g. 'timescale', 'mqtt', 'kafka'). */
+  readonly name: string;
+  /** Connect (and create schema, birth messages ...). Throws when the upstream is unreachable. */
+  connect(): Promise<void>;
+  write(batch: readonly EdgeRecord[]): Promise<WriteResult[]>;
+  /** Release every connection, timer and listener. Safe to call twice, or before connect. */
+  close(): Promise<void>;
+}
