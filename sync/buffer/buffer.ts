@@ -1,0 +1,261 @@
+/**
+ * The crash-safe record buffer: every accepted record is in this SQLite file before anyone is
+ * told it was accepted, and leaves it only when every sink has it and local history expired, or
+ * when the size cap drops raw telemetry (counted).
+ *
+ * # Durability
+ * - WAL journal. `synchronous` is chosen per deployment: FULL (the default in config) fsyncs the
+ *   WAL on every commit, so a record `append` returned survives power loss, which is the point on
+ *   a gateway with flaky power. NORMAL survives a crash of the process only.
+ * - Every public mutation is ONE synchronous better-sqlite3 transaction with no `await` inside:
+ *   a crash (SIGKILL, power cut) leaves either all of it or none of it. Writes use BEGIN IMMEDIATE.
+ * - Statements are prepared once, in the constructors. auto_vacuum=INCREMENTAL is set before the
+ *   first table exists, so `compact()` can give freed pages back without a full VACUUM.
+ * - Table names carry the schema version (records_v1 ...); buffer_meta holds it. A file from a
+ *   newer schema, a non-database file, or someone else's database is refused with a
+ *   BufferOpenError naming the path and the reason; the buffer never deletes such a file.
+ *
+ * # Ids and sequences
+ * - `id` (records_v1 rowid, AUTOINCREMENT) is monotonic in arrival order and never reused, even
+ *   after the newest rows were deleted. Cursors and acks speak ids.
+ * - `seq` is per device, assigned in the inserting transaction from device_seq_v1.next_seq, which
+ *   is updated in that same transaction: seqs are assigned gap-free, never reused (rows deleted
+ *   later do not give their seq back) and survive restarts. key = idempotencyKey(gateway, device,
+ *   seq), so a re-send after a crash carries the same key and sinks deduplicate it.
+ * - A gap in the seqs a sink receives therefore means the cap dropped telemetry (see below) and
+ *   nothing else. Per device, seq order equals id order, so UNIQUE(device_id, seq) doubles as the
+ *   (device, newest first) index `recent()` reads: one index fewer on every insert.
+ * - The stored payload is the full EdgeRecord JSON (with seq and key): sinks get exactly what was
+ *   accepted. Typed columns exist only for queries (device_id, seq, type, ts).
+ *
+ * # Cursors (one per configured sink)
+ * - sink_cursors_v1.delivered_id = C means every id <= C is acknowledged or dead-lettered by that
+ *   sink. It never moves backwards.
+ * - An ack above C (live-first draining sends newest first) is remembered in sink_acked_ahead_v1;
+ *   only ids of stored rows are accepted there. After every ack the cursor moves to just below the
+ *   smallest stored id > C that is not acked ahead (or to the newest id when there is none), and
+ *   the ahead entries at or below it are deleted. So ahead entries stay few unless a sink leaves
+ *   an old row unacknowledged, which is what `pending` then shows.
+ * - pending(sink) = stored rows with id > C and no ahead entry. A dead-lettered row is copied to
+ *   dead_letters_v1 (with its key, reason and payload) and acknowledged in the same transaction.
+ * - On open, cursors of sinks no longer configured (and their ahead rows) are removed: such a
+ *   sink stops holding rows. A new sink starts just below the oldest stored row (it gets the
+ *   whole retained history), or at the newest id ever assigned when the buffer is empty.
+ *
+ * # Deletion: the only three ways a row leaves records_v1
+ * 1. applyRetention(): id <= min(cursor over configured sinks) AND ts < now - retentionMs. With
+ *    no sink configured every row counts as delivered. Age is the record's own ts against the
+ *    injected clock: a row stamped by an untrusted clock (1970) goes as soon as it is delivered
+ *    (only local history is lost); one stamped in the future stays until the clock catches up.
+ * 2. The cap, inside every append transaction: while used bytes ((page_count - freelist_count) *
+ *    page_size, this connection's view) exceed maxBytes, the OLDEST droppable rows (isDroppable:
+ *    'battery', 'charger') are deleted in chunks, delivered or not, each counted in drop_counts_v1
+ *    by reason ('buffer_full') and type. 'prediction' and 'alarm' rows are never dropped. When
+ *    nothing older is droppable, the batch's own telemetry goes too (oldest first): it consumed
+ *    seqs, so the loss is visible downstream as a seq gap, and it is reported in
+ *    AppendResult.dropped and left out of `accepted`. Predictions and alarms of that batch are
+ *    still accepted, even though used bytes then stay above the cap (they are small and rare;
+ *    stats() shows usedBytes > maxBytes). Afterwards every cursor is advanced, so rows the cap
+ *    took from under a cursor are skipped rather than waited for.
+ * 3. Never otherwise: not on open, not on error, not for a removed or unknown sink.
+ * Dead letters are kept, the newest DEAD_LETTER_KEEP per sink (pruned by applyRetention), so a
+ * sink that rejects everything cannot fill the disk with them.
+ *
+ * # Space
+ * Deleting rows puts pages on the freelist (reused by later inserts). compact() runs
+ * incremental_vacuum to return them to the filesystem and checkpoints the WAL with TRUNCATE; the
+ * WAL is also capped by journal_size_limit after automatic checkpoints.
+ */
+import type Database from 'better-sqlite3';
+import { existsSync, statSync } from 'node:fs';
+import type { Clock } from '../../agent/clock.js';
+import { sequenced, type EdgeRecord, type PendingRecord } from '../../agent/record.js';
+import { SizeCap } from './cap.js';
+import { SinkCursors } from './cursors.js';
+import { BufferReadOnlyError } from './errors.js';
+import { openDatabase, T } from './schema.js';
+import type { AppendResult, BufferedRecord, BufferOptions, BufferStats, DropReason } from './types.js';
+
+export type * from './types.js';
+export { BufferOpenError, BufferReadOnlyError, type BufferOpenFailure } from './errors.js';
+
+/** The buffer's file name inside data_dir. */
+export const BUFFER_FILE_NAME = 'buffer.sqlite';
+/** Dead letters kept per sink (newest); older ones are pruned by applyRetention. */
+export const DEAD_LETTER_KEEP = 10_000;
+
+type Stmt = Database.Statement;
+
+export class RecordBuffer {
+  private readonly cursors: SinkCursors;
+  private readonly cap: SizeCap;
+  private readonly clock: Clock;
+  private readonly s: Record<
+    | 'nextSeq' | 'setSeq' | 'insert' | 'addDrop' | 'rows' | 'oldestTs' | 'newestTs' | 'drops' | 'recent'
+    | 'recentTyped' | 'maxId' | 'retention' | 'dlSinks' | 'dlPrune' | 'vacuum' | 'checkpoint',
+    Stmt
+  >;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly options: BufferOptions,
+  ) {
+    this.clock = options.clock;
+    this.cursors = new SinkCursors(db, [...new Set(options.sinks)]);
+    this.cap = new SizeCap(db, options.maxBytes);
+    this.s = {
+      nextSeq: db.prepare(`SELECT next_seq AS n FROM ${T.deviceSeq} WHERE device_id = ?`),
+      setSeq: db.prepare(`INSERT INTO ${T.deviceSeq} (device_id, next_seq) VALUES (?, ?)
+        ON CONFLICT (device_id) DO UPDATE SET next_seq = excluded.next_seq`),
+      insert: db.prepare(`INSERT INTO ${T.records} (device_id, seq, type, ts, payload) VALUES (?, ?, ?, ?, ?)`),
+      addDrop: db.prepare(`INSERT INTO ${T.dropCounts} (reason, type, count) VALUES (?, ?, ?)
+        ON CONFLICT (reason, type) DO UPDATE SET count = count + excluded.count`),
+      rows: db.prepare(`SELECT count(*) AS n FROM ${T.records}`),
+      oldestTs: db.prepare(`SELECT ts FROM ${T.records} ORDER BY id LIMIT 1`),
+      newestTs: db.prepare(`SELECT ts FROM ${T.records} ORDER BY id DESC LIMIT 1`),
+      drops: db.prepare(`SELECT reason, type, count FROM ${T.dropCounts} ORDER BY reason, type`),
+      recent: db.prepare(`SELECT payload FROM ${T.records} WHERE device_id = ? ORDER BY seq DESC LIMIT ?`),
+      recentTyped: db.prepare(`SELECT payload FROM ${T.records} WHERE device_id = ?
+        AND type IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT ?`),
+      maxId: db.prepare(`SELECT max(id) AS id FROM ${T.records}`),
+      retention: db.prepare(`DELETE FROM ${T.records} WHERE id <= ? AND ts < ?`),
+      dlSinks: db.prepare(`SELECT DISTINCT sink FROM ${T.deadLetters}`),
+      dlPrune: db.prepare(`DELETE FROM ${T.deadLetters} WHERE sink = @sink AND dl_id <=
+        (SELECT dl_id FROM ${T.deadLetters} WHERE sink = @sink ORDER BY dl_id DESC LIMIT 1 OFFSET @keep)`),
+      vacuum: db.prepare('PRAGMA incremental_vacuum'),
+      checkpoint: db.prepare('PRAGMA wal_checkpoint(TRUNCATE)'),
+    };
+  }
+
+  static open(options: BufferOptions): RecordBuffer {
+    const readOnly = options.readOnly === true;
+    const db = openDatabase({ path: options.path, synchronous: options.synchronous, readOnly });
+    try {
+      const buffer = new RecordBuffer(db, options);
+      if (!readOnly) db.transaction(() => buffer.cursors.sync()).immediate();
+      return buffer;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** One transaction: assigns each record the next per-device seq (gap-free, survives restarts), stores it, enforces the cap. Returns the accepted (now durable) records. */
+  append(records: PendingRecord[]): AppendResult {
+    this.writable('append');
+    if (records.length === 0) return { accepted: [], dropped: [] };
+    return this.db.transaction(() => this.appendInTransaction(records)).immediate();
+  }
+
+  private appendInTransaction(records: PendingRecord[]): AppendResult {
+    const nextSeq = new Map<string, number>();
+    const accepted: EdgeRecord[] = [];
+    const ids: number[] = [];
+    for (const record of records) {
+      const seq = nextSeq.get(record.deviceId) ?? (this.s.nextSeq.get(record.deviceId) as { n: number } | undefined)?.n ?? 1;
+      const edge = sequenced(record, seq);
+      const info = this.s.insert.run(record.deviceId, seq, record.type, record.ts, JSON.stringify(edge));
+      ids.push(Number(info.lastInsertRowid));
+      nextSeq.set(record.deviceId, seq + 1);
+      accepted.push(edge);
+    }
+    for (const [deviceId, next] of nextSeq) this.s.setSeq.run(deviceId, next);
+
+    const capped = this.cap.enforce(ids[0] as number);
+    if (capped.byType.size === 0) return { accepted, dropped: [] };
+    const reason: DropReason = 'buffer_full';
+    const dropped: AppendResult['dropped'] = [];
+    for (const [type, count] of capped.byType) {
+      this.s.addDrop.run(reason, type, count);
+      dropped.push({ reason, type, count });
+    }
+    this.cursors.advanceAll();
+    return { accepted: accepted.filter((_, i) => !capped.watchedIds.has(ids[i] as number)), dropped };
+  }
+
+  /** Records the sink has not acknowledged (nor dead-lettered), oldest first, or newest first for live-first draining. */
+  pending(sink: string, limit: number, order: 'oldest' | 'newest' = 'oldest'): BufferedRecord[] {
+    return this.cursors.pending(sink, limit, order).map((row) => ({ id: row.id, record: JSON.parse(row.payload) as EdgeRecord }));
+  }
+
+  /** Acknowledge delivered rows for one sink (any order; ids above the cursor are remembered until the cursor passes them). */
+  ack(sink: string, ids: readonly number[]): void {
+    this.writable('ack');
+    if (ids.length === 0) return;
+    this.db.transaction(() => this.cursors.ack(sink, ids)).immediate();
+  }
+
+  /** Permanently rejected rows: stored in a dead-letter table with the reason, and acknowledged for that sink. */
+  deadLetter(sink: string, items: ReadonlyArray<{ id: number; reason: string }>): void {
+    this.writable('deadLetter');
+    if (items.length === 0) return;
+    this.db.transaction(() => this.cursors.deadLetter(sink, items, this.clock.now())).immediate();
+  }
+
+  stats(): BufferStats {
+    // One read transaction: every number comes from the same snapshot.
+    return this.db.transaction((): BufferStats => {
+      const dropped: Record<string, number> = {};
+      for (const row of this.s.drops.all() as Array<{ reason: string; type: string; count: number }>) {
+        dropped[`${row.reason}:${row.type}`] = row.count;
+      }
+      return {
+        rows: (this.s.rows.get() as { n: number }).n,
+        usedBytes: this.cap.usedBytes(),
+        fileBytes: fileSize(this.options.path) + fileSize(`${this.options.path}-wal`),
+        maxBytes: this.options.maxBytes,
+        oldestTs: (this.s.oldestTs.get() as { ts: number } | undefined)?.ts ?? null,
+        newestTs: (this.s.newestTs.get() as { ts: number } | undefined)?.ts ?? null,
+        dropped,
+        sinks: this.cursors.sinks.map((sink) => ({
+          sink,
+          cursor: this.cursors.cursor(sink),
+          pending: this.cursors.pendingCount(sink),
+          oldestUnsentTs: this.cursors.oldestUnsentTs(sink),
+          deadLetters: this.cursors.deadLetterCount(sink),
+        })),
+      };
+    })();
+  }
+
+  /** Newest first, for the local status page/API. */
+  recent(deviceId: string, limit: number, types?: string[]): EdgeRecord[] {
+    const rows = (types === undefined
+      ? this.s.recent.all(deviceId, limit)
+      : this.s.recentTyped.all(deviceId, JSON.stringify(types), limit)) as Array<{ payload: string }>;
+    return rows.map((row) => JSON.parse(row.payload) as EdgeRecord);
+  }
+
+  /** Checkpoint the WAL (TRUNCATE) and give free pages back (incremental vacuum). */
+  compact(): void {
+    this.writable('compact');
+    // Vacuum first: it writes to the WAL, which the checkpoint then folds in and truncates.
+    this.s.vacuum.all();
+    this.s.checkpoint.all();
+  }
+
+  /** Delete rows every sink has acknowledged that are older than retentionMs; returns rows deleted. */
+  applyRetention(): number {
+    this.writable('applyRetention');
+    return this.db.transaction(() => {
+      const bound = this.cursors.minCursor() ?? (this.s.maxId.get() as { id: number | null }).id ?? 0;
+      const deleted = this.s.retention.run(bound, this.clock.now() - this.options.retentionMs).changes;
+      for (const { sink } of this.s.dlSinks.all() as Array<{ sink: string }>) {
+        this.s.dlPrune.run({ sink, keep: DEAD_LETTER_KEEP });
+      }
+      return deleted;
+    }).immediate();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private writable(operation: string): void {
+    if (this.options.readOnly === true) throw new BufferReadOnlyError(this.options.path, operation);
+  }
+}
+
+function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
