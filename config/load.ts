@@ -48,8 +48,16 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   node[path[path.length - 1] as string] = value;
 }
 
-function positionOf(doc: Document | undefined, lines: LineCounter, path: PropertyKey[]): string {
-  if (!doc) return '';
+function positionOf(doc: Document, lines: LineCounter, path: PropertyKey[], unknownKey = false): string {
+  if (unknownKey) {
+    // Point at the offending key itself, not at its value.
+    const parent = doc.getIn(path.slice(0, -1) as Array<string | number>, true);
+    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]) : undefined;
+    if (pair && isScalar(pair.key) && pair.key.range) {
+      const { line, col } = lines.linePos(pair.key.range[0]);
+      return `${line}:${col}`;
+    }
+  }
   // Walk down as far as the document goes: an unknown or missing key points at its parent.
   for (let depth = path.length; depth >= 0; depth--) {
     const node = doc.getIn(path.slice(0, depth) as Array<string | number>, true);
@@ -68,10 +76,11 @@ function formatPath(path: PropertyKey[]): string {
 /** Parse and validate config text. `file` names the source in messages. */
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = {}): AgentConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const problems: string[] = doc.errors.map((e) => {
     const pos = e.linePos?.[0];
-    return `${file}:${pos ? `${pos.line}:${pos.col}` : '?'} YAML syntax: ${e.message.split('\n')[0]}`;
+    const message = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    return `${file}:${pos ? `${pos.line}:${pos.col}` : '?'} YAML syntax: ${message}`;
   });
   if (problems.length > 0) throw new ConfigError(file, problems);
 
@@ -86,7 +95,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   for (const issue of result.error.issues) {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
     for (const path of keys) {
-      const where = positionOf(doc, lines, path);
+      const where = positionOf(doc, lines, path, issue.code === 'unrecognized_keys');
       const message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
       problems.push(`${file}${where ? `:${where}` : ''} ${formatPath(path)}: ${message}`);
     }

@@ -8,6 +8,7 @@ import { driverBlocks } from '../drivers/config.js';
 import { sinksSchema } from '../sync/config.js';
 import { scoringSchema } from '../models/config.js';
 import { sizeSchema } from './units.js';
+import { isValidCron } from '../agent/housekeeping.js';
 
 const idSchema = z
   .string()
@@ -16,6 +17,8 @@ const idSchema = z
 const listenSchema = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9100');
+
+const cronSchema = z.string().refine(isValidCron, 'expected a cron expression such as "*/5 * * * *"');
 
 export const deviceSchema = z
   .strictObject({
@@ -26,6 +29,12 @@ export const deviceSchema = z
     fallback: z.enum(['none', 'simulator']).default('none'),
     /** How often a record is emitted (wall-clock ms). */
     interval_ms: z.number().int().min(10).max(3_600_000).default(1000),
+    /** With fallback: how often to look for the hardware while simulating. */
+    reprobe_interval_ms: z.number().int().min(100).max(3_600_000).default(10_000),
+    /** With fallback: how long hardware may stay stale before the simulator takes over. */
+    fallback_grace_ms: z.number().int().min(0).max(3_600_000).default(30_000),
+    /** A device with no reading for this long is marked stale (default: 5 x interval_ms, at least 5 s). */
+    stale_after_ms: z.number().int().min(100).optional(),
     ...driverBlocks,
   })
   .superRefine((device, ctx) => {
@@ -72,8 +81,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   housekeeping: z
     .strictObject({
-      compaction_cron: z.string().default('*/5 * * * *'),
-      retention_cron: z.string().default('7 * * * *'),
+      compaction_cron: cronSchema.default('*/5 * * * *'),
+      retention_cron: cronSchema.default('7 * * * *'),
     })
     .prefault({}),
   devices: z.array(deviceSchema).default([]),

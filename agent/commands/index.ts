@@ -2,8 +2,10 @@
 import type { Command } from './command.js';
 import { runCommand } from './run.js';
 import { checkConfigCommand } from './check-config.js';
+import { decodeCommand } from './decode.js';
 
 export const commands: Command[] = [
   runCommand,
   checkConfigCommand,
+  decodeCommand,
 ];

@@ -1,0 +1,203 @@
+/**
+ * The daemon's lifecycle: wires config -> buffer -> pipeline -> devices, the HTTP endpoint,
+ * housekeeping and (when configured) scoring and sinks. Each component starts and stops on its
+ * own: a device or sink that fails is marked and retried, only the buffer is essential (without
+ * it nothing can be accepted).
+ *
+ * Start order: buffer, metrics/HTTP, pipeline, sinks, devices (so no reading arrives before
+ * there is somewhere to put it). Stop order is the reverse, and the pipeline flushes what it
+ * holds into the buffer before the buffer closes (graceful SIGTERM loses nothing accepted).
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { AgentConfig } from '../config/schema.js';
+import { createDriver, createSimulatorDriver } from '../drivers/registry.js';
+import { BUFFER_FILE_NAME } from '../sync/buffer/index.js';
+import type { RecordBuffer } from '../sync/buffer/index.js';
+import { openBufferOrMoveAside } from './buffer-open.js';
+import { SystemClock, type Clock } from './clock.js';
+import { DeviceRunner } from './device-runner.js';
+import { Housekeeping } from './housekeeping.js';
+import { HttpEndpoint, json, text } from './http.js';
+import { createLogger } from './logger.js';
+import { AgentMetrics } from './metrics.js';
+import { Pipeline } from './pipeline.js';
+import type { EdgeRecord } from './record.js';
+
+export interface AgentOptions {
+  config: AgentConfig;
+  clock?: Clock;
+  log?: Logger;
+  /** Called for every committed batch (tests, status page). */
+  onCommitted?: (records: readonly EdgeRecord[]) => void;
+}
+
+const STATS_INTERVAL_MS = 5000;
+
+export class Agent {
+  readonly metrics = new AgentMetrics();
+  readonly runners: DeviceRunner[] = [];
+  readonly http: HttpEndpoint;
+  private pipeline: Pipeline | undefined;
+  private buffer: RecordBuffer | undefined;
+  private readonly housekeeping: Housekeeping;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private ready = false;
+  private stopping: Promise<void> | undefined;
+  readonly clock: Clock;
+  readonly log: Logger;
+  listening: { host: string; port: number } | undefined;
+
+  private constructor(private readonly options: AgentOptions) {
+    const { config } = options;
+    this.clock = options.clock ?? new SystemClock({ trust: config.clock.trust, minValidTime: Date.parse(config.clock.min_valid_time) });
+    this.log = options.log ?? createLogger(config.log.level);
+    this.http = new HttpEndpoint(config.http.token);
+    this.housekeeping = new Housekeeping(this.log, this.metrics);
+  }
+
+  static async start(options: AgentOptions): Promise<Agent> {
+    const agent = new Agent(options);
+    try {
+      await agent.startComponents();
+    } catch (err) {
+      await agent.stop();
+      throw err;
+    }
+    return agent;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  get recordBuffer(): RecordBuffer | undefined {
+    return this.buffer;
+  }
+
+  private async startComponents(): Promise<void> {
+    const { config } = this.options;
+    const buffer = openBufferOrMoveAside(
+      {
+        path: join(config.data_dir, BUFFER_FILE_NAME),
+        maxBytes: config.buffer.max_bytes,
+        synchronous: config.buffer.synchronous,
+        retentionMs: config.buffer.retention_hours * 3_600_000,
+        sinks: [],
+        clock: this.clock,
+      },
+      this.log,
+    );
+    this.buffer = buffer;
+    this.metrics.bufferMaxBytes.set(config.buffer.max_bytes);
+    this.metrics.componentUp.set({ component: 'buffer' }, 1);
+
+    this.routes();
+    this.listening = await this.http.listen(config.http.listen);
+    this.metrics.componentUp.set({ component: 'http' }, 1);
+    this.log.info({ listen: `${this.listening.host}:${this.listening.port}` }, 'http endpoint listening');
+
+    const debugCommits = this.log.isLevelEnabled('debug');
+    this.pipeline = new Pipeline({
+      store: buffer,
+      metrics: this.metrics,
+      log: this.log,
+      flushIntervalMs: config.buffer.flush_interval_ms,
+      batchMax: config.buffer.batch_max_records,
+      onCommitted: (records) => {
+        if (debugCommits) this.logCommit(records);
+        this.options.onCommitted?.(records);
+      },
+    });
+    this.pipeline.start();
+
+    this.housekeeping.start([
+      { name: 'compaction', cron: config.housekeeping.compaction_cron, run: () => buffer.compact() },
+      { name: 'retention', cron: config.housekeeping.retention_cron, run: () => void buffer.applyRetention() },
+    ]);
+    this.refreshStats();
+    this.statsTimer = setInterval(() => this.refreshStats(), STATS_INTERVAL_MS);
+
+    const pipeline = this.pipeline;
+    for (const device of config.devices) {
+      const runner = new DeviceRunner({
+        device,
+        gatewayId: config.gateway.id,
+        clock: this.clock,
+        log: this.log,
+        metrics: this.metrics,
+        createDriver,
+        createSimulator: createSimulatorDriver,
+        accept: (record) => pipeline.accept(record),
+      });
+      this.runners.push(runner);
+      await runner.start();
+    }
+    this.metrics.clockTrusted.set(this.clock.trusted() ? 1 : 0);
+    this.ready = true;
+    this.log.info({ devices: config.devices.length, gateway: config.gateway.id }, 'agent ready');
+  }
+
+  /** Committed batches as one debug line each: the crash tests read these to know what was accepted. */
+  private logCommit(records: readonly EdgeRecord[]): void {
+    const lastSeq: Record<string, number> = {};
+    for (const r of records) lastSeq[r.deviceId] = Math.max(lastSeq[r.deviceId] ?? 0, r.seq);
+    this.log.debug({ count: records.length, lastSeq }, 'buffer commit');
+  }
+
+  private refreshStats(): void {
+    const buffer = this.buffer;
+    if (!buffer) return;
+    try {
+      const stats = buffer.stats();
+      this.metrics.bufferRows.set(stats.rows);
+      this.metrics.bufferUsedBytes.set(stats.usedBytes);
+      this.metrics.bufferFileBytes.set(stats.fileBytes);
+      const now = this.clock.now();
+      for (const sink of stats.sinks) {
+        this.metrics.oldestUnsentAge.set({ sink: sink.sink }, sink.oldestUnsentTs === null ? 0 : Math.max(0, (now - sink.oldestUnsentTs) / 1000));
+      }
+      this.metrics.clockTrusted.set(this.clock.trusted() ? 1 : 0);
+    } catch (err) {
+      this.log.warn({ err }, 'buffer stats failed');
+    }
+  }
+
+  private routes(): void {
+    this.http
+      .route('/metrics', async () => ({
+        status: 200,
+        contentType: this.metrics.registry.contentType,
+        body: await this.metrics.registry.metrics(),
+      }))
+      .route('/healthz', () => text(200, 'ok\n'))
+      .route('/readyz', () =>
+        json(this.ready ? 200 : 503, {
+          ready: this.ready,
+          devices: this.runners.map((r, i) => ({
+            id: this.options.config.devices[i]?.id,
+            state: r.currentState,
+            source: r.currentSource ?? null,
+          })),
+        }),
+      );
+  }
+
+  /** Graceful shutdown: devices, then flush, then buffer; safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopComponents();
+    return this.stopping;
+  }
+
+  private async stopComponents(): Promise<void> {
+    this.ready = false;
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    await Promise.all(this.runners.map((r) => r.stop()));
+    await this.pipeline?.stop();
+    await this.housekeeping.stop();
+    await this.http.close();
+    this.buffer?.close();
+    this.buffer = undefined;
+    this.log.info('agent stopped');
+  }
+}

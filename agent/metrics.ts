@@ -1,0 +1,136 @@
+/**
+ * The agent's own Prometheus metrics (prom-client). Per-device labels are bounded by the
+ * configured device list; reasons are short fixed strings chosen by the code, never free text.
+ * Units follow Prometheus conventions (base units, ratios 0-1) and pass `promtool check metrics`.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { DRIVER_STATES, type DriverState } from '../drivers/driver.js';
+import {
+  OCPP_CONNECTOR_STATUSES, RECORD_SOURCES, type BatterySignals, type ChargerSignals, type EdgeRecord, type RecordSource,
+} from './record.js';
+
+export class AgentMetrics {
+  readonly registry: Registry;
+  readonly ingested: Counter<'device' | 'type'>;
+  readonly buffered: Counter<'device' | 'type'>;
+  readonly dropped: Counter<'reason' | 'type'>;
+  readonly driverErrors: Counter<'device' | 'reason'>;
+  readonly sourceSwitches: Counter<'device' | 'to'>;
+  readonly componentFailures: Counter<'component'>;
+  readonly bufferRows: Gauge;
+  readonly bufferUsedBytes: Gauge;
+  readonly bufferFileBytes: Gauge;
+  readonly bufferMaxBytes: Gauge;
+  readonly oldestUnsentAge: Gauge<'sink'>;
+  readonly pendingInMemory: Gauge;
+  readonly clockTrusted: Gauge;
+  readonly componentUp: Gauge<'component'>;
+  private readonly driverState: Gauge<'device' | 'state'>;
+  private readonly deviceSource: Gauge<'device' | 'source'>;
+  private readonly lastRecord: Gauge<'device'>;
+  private readonly battery: Record<string, Gauge<'device'>>;
+  private readonly batteryStat: Gauge<'device' | 'stat'>;
+  private readonly cellStat: Gauge<'device' | 'stat'>;
+  private readonly charger: Record<string, Gauge<'device'>>;
+  private readonly connectorStatus: Gauge<'device' | 'status'>;
+
+  constructor(registry = new Registry()) {
+    this.registry = registry;
+    const r = [registry];
+    collectDefaultMetrics({ register: registry });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Counter<L>({ name, help, labelNames, registers: r });
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+      new Gauge<L>({ name, help, labelNames, registers: r });
+
+    this.ingested = counter('evedge_records_ingested_total', 'Records received from drivers and the scoring stage.', ['device', 'type']);
+    this.buffered = counter('evedge_records_buffered_total', 'Records committed to the SQLite buffer (accepted).', ['device', 'type']);
+    this.dropped = counter('evedge_records_dropped_total', 'Records dropped, by documented reason.', ['reason', 'type']);
+    this.driverErrors = counter('evedge_driver_errors_total', 'Bad input and I/O problems reported by drivers, by reason.', ['device', 'reason']);
+    this.sourceSwitches = counter('evedge_device_source_switches_total', 'Switches between hardware and simulator fallback.', ['device', 'to']);
+    this.componentFailures = counter('evedge_component_failures_total', 'Failures of isolated components (a driver, a sink, scoring).', ['component']);
+    this.bufferRows = gauge('evedge_buffer_rows', 'Rows in the SQLite buffer.');
+    this.bufferUsedBytes = gauge('evedge_buffer_used_bytes', 'Bytes used by buffer pages (the capped quantity).');
+    this.bufferFileBytes = gauge('evedge_buffer_file_bytes', 'Size of the buffer database file on disk.');
+    this.bufferMaxBytes = gauge('evedge_buffer_max_bytes', 'Configured buffer cap.');
+    this.oldestUnsentAge = gauge('evedge_buffer_oldest_unsent_age_seconds', 'Age of the oldest record a sink has not acknowledged.', ['sink']);
+    this.pendingInMemory = gauge('evedge_pipeline_pending_records', 'Records received but not yet committed to the buffer.');
+    this.clockTrusted = gauge('evedge_clock_trusted', '1 when the wall clock is trusted (synchronised, plausible).');
+    this.componentUp = gauge('evedge_component_up', '1 when an isolated component is running.', ['component']);
+    this.driverState = gauge('evedge_driver_state', 'Driver state per device (state set: 1 for the current state).', ['device', 'state']);
+    this.deviceSource = gauge('evedge_device_source', 'Where the device data currently comes from (state set).', ['device', 'source']);
+    this.lastRecord = gauge('evedge_device_last_record_timestamp_seconds', 'Wall time of the last record from the device.', ['device']);
+
+    const dev = (name: string, help: string) => gauge(name, help, ['device']);
+    this.battery = {
+      packVoltageV: dev('evedge_battery_voltage_volts', 'Pack voltage.'),
+      packCurrentA: dev('evedge_battery_current_amperes', 'Pack current, positive while charging.'),
+      powerW: dev('evedge_battery_power_watts', 'Pack power, positive while charging.'),
+      socPct: dev('evedge_battery_state_of_charge_ratio', 'State of charge (0-1).'),
+      sohPct: dev('evedge_battery_state_of_health_ratio', 'State of health (0-1).'),
+      cycleCount: dev('evedge_battery_cycles', 'Cycle count (equivalent full cycles where the BMS reports them).'),
+    };
+    this.batteryStat = gauge('evedge_battery_temperature_celsius', 'Pack temperature by statistic over sensors.', ['device', 'stat']);
+    this.cellStat = gauge('evedge_battery_cell_voltage_volts', 'Cell voltage by statistic over cells.', ['device', 'stat']);
+    this.charger = {
+      powerW: dev('evedge_charger_power_watts', 'Charger output power.'),
+      energyDeliveredWh: dev('evedge_charger_energy_delivered_joules', 'Lifetime energy delivered (meter reading).'),
+      temperatureC: dev('evedge_charger_temperature_celsius', 'Charger temperature.'),
+      sessionCount: dev('evedge_charger_sessions', 'Charging sessions counted by the charger.'),
+      uptimeS: dev('evedge_charger_uptime_seconds', 'Charger uptime.'),
+      sinceMaintenanceS: dev('evedge_charger_since_maintenance_seconds', 'Time since last maintenance.'),
+      errorCount: dev('evedge_charger_active_errors', 'Number of active OCPP error codes.'),
+    };
+    this.connectorStatus = gauge('evedge_charger_connector_status', 'OCPP 1.6 connector status (state set).', ['device', 'status']);
+  }
+
+  setDriverState(device: string, state: DriverState): void {
+    for (const s of DRIVER_STATES) this.driverState.set({ device, state: s }, s === state ? 1 : 0);
+  }
+
+  setDeviceSource(device: string, source: RecordSource): void {
+    for (const s of RECORD_SOURCES) this.deviceSource.set({ device, source: s }, s === source ? 1 : 0);
+  }
+
+  /** Latest-value gauges from an accepted telemetry record. */
+  observe(record: EdgeRecord): void {
+    const device = record.deviceId;
+    this.lastRecord.set({ device }, record.ts / 1000);
+    if (record.type === 'battery') this.observeBattery(device, record.battery);
+    else if (record.type === 'charger') this.observeCharger(device, record.charger);
+  }
+
+  private observeBattery(device: string, b: BatterySignals): void {
+    const set = (key: keyof typeof this.battery, value: number | undefined, scale = 1) => {
+      if (value !== undefined && Number.isFinite(value)) this.battery[key]?.set({ device }, value * scale);
+    };
+    set('packVoltageV', b.packVoltageV);
+    set('packCurrentA', b.packCurrentA);
+    set('powerW', b.powerW);
+    set('socPct', b.socPct, 0.01);
+    set('sohPct', b.sohPct, 0.01);
+    set('cycleCount', b.cycleCount);
+    for (const [stat, v] of [['min', b.tempMinC], ['max', b.tempMaxC], ['mean', b.tempMeanC]] as const) {
+      if (v !== undefined) this.batteryStat.set({ device, stat }, v);
+    }
+    for (const [stat, v] of [['min', b.cellVoltageMinV], ['max', b.cellVoltageMaxV]] as const) {
+      if (v !== undefined) this.cellStat.set({ device, stat }, v);
+    }
+  }
+
+  private observeCharger(device: string, c: ChargerSignals): void {
+    const set = (key: string, value: number | undefined, scale = 1) => {
+      if (value !== undefined && Number.isFinite(value)) this.charger[key]?.set({ device }, value * scale);
+    };
+    set('powerW', c.powerW);
+    set('energyDeliveredWh', c.energyDeliveredWh, 3600);
+    set('temperatureC', c.temperatureC);
+    set('sessionCount', c.sessionCount);
+    set('uptimeS', c.uptimeS);
+    set('sinceMaintenanceS', c.sinceMaintenanceS);
+    set('errorCount', c.errorCodes?.length);
+    if (c.connectorStatus) {
+      for (const s of OCPP_CONNECTOR_STATUSES) this.connectorStatus.set({ device, status: s }, s === c.connectorStatus ? 1 : 0);
+    }
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * sources -> scoring -> buffer -> sinks.
+ *
+ * Drivers call `accept()` for each reading; records wait in a bounded in-memory queue and are
+ * committed to the buffer in batches (one transaction per flush, every `flushIntervalMs` or when
+ * `batchMax` records are waiting). A record counts as ACCEPTED only once that transaction commits;
+ * until then it lives in memory and is lost by a crash, which is why flushes are frequent.
+ *
+ * When the buffer cannot commit (full disk, I/O error) the queue keeps the records and retries; if
+ * the queue reaches `maxQueued` the oldest raw telemetry is dropped and counted ('memory_queue_full'),
+ * never predictions or alarms. Scoring runs on each batch before the commit so a prediction is
+ * stored in the same transaction as the telemetry it came from.
+ */
+import type { Logger } from 'pino';
+import { isDroppable, type EdgeRecord, type PendingRecord } from './record.js';
+import type { AgentMetrics } from './metrics.js';
+
+export interface AppendOutcome {
+  accepted: EdgeRecord[];
+  dropped: Array<{ reason: string; type: string; count: number }>;
+}
+/** The part of the buffer the pipeline needs (sync/buffer's RecordBuffer satisfies it). */
+export interface RecordStore {
+  append(records: PendingRecord[]): AppendOutcome;
+}
+/** Scoring hook: returns extra records (predictions, alarms) derived from a batch. */
+export type ScoringHook = (batch: readonly PendingRecord[]) => PendingRecord[] | Promise<PendingRecord[]>;
+
+export interface PipelineOptions {
+  store: RecordStore;
+  metrics: AgentMetrics;
+  log: Logger;
+  flushIntervalMs: number;
+  batchMax: number;
+  maxQueued?: number;
+  scoring?: ScoringHook;
+  /** Called with every committed batch (sink wake-up, status page, metrics). */
+  onCommitted?: (records: readonly EdgeRecord[]) => void;
+}
+
+export class Pipeline {
+  private queue: PendingRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private readonly maxQueued: number;
+  private lastFailureLogged = 0;
+
+  constructor(private readonly options: PipelineOptions) {
+    this.maxQueued = options.maxQueued ?? 100_000;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush(), this.options.flushIntervalMs);
+  }
+
+  accept(record: PendingRecord): void {
+    this.options.metrics.ingested.inc({ device: record.deviceId, type: record.type });
+    this.queue.push(record);
+    if (this.queue.length > this.maxQueued) this.shedOldestTelemetry();
+    if (this.queue.length >= this.options.batchMax) void this.flush();
+    this.options.metrics.pendingInMemory.set(this.queue.length);
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Commit everything queued so far. Concurrent calls share one flush at a time. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.queue.length === 0) return;
+    this.flushing = this.flushOnce().finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const batch = this.queue.splice(0, this.options.batchMax);
+    let derived: PendingRecord[] = [];
+    if (this.options.scoring) {
+      try {
+        derived = await this.options.scoring(batch);
+      } catch (err) {
+        // Scoring is optional: a broken model must never stop telemetry from being stored.
+        this.options.metrics.componentFailures.inc({ component: 'scoring' });
+        this.options.log.error({ err }, 'scoring failed; storing the batch without predictions');
+      }
+    }
+    for (const record of derived) this.options.metrics.ingested.inc({ device: record.deviceId, type: record.type });
+    const toStore = [...batch, ...derived];
+    let outcome: AppendOutcome;
+    try {
+      outcome = this.options.store.append(toStore);
+    } catch (err) {
+      // Keep the records (in order) and retry on the next tick: a full disk must not lose them.
+      this.queue.unshift(...toStore);
+      this.options.metrics.componentFailures.inc({ component: 'buffer' });
+      const now = Date.now();
+      if (now - this.lastFailureLogged > 10_000) {
+        this.lastFailureLogged = now;
+        this.options.log.error({ err, queued: this.queue.length }, 'buffer append failed; records kept in memory');
+      }
+      if (this.queue.length > this.maxQueued) this.shedOldestTelemetry();
+      return;
+    }
+    for (const drop of outcome.dropped) this.options.metrics.dropped.inc({ reason: drop.reason, type: drop.type }, drop.count);
+    for (const record of outcome.accepted) {
+      this.options.metrics.buffered.inc({ device: record.deviceId, type: record.type });
+      this.options.metrics.observe(record);
+    }
+    this.options.metrics.pendingInMemory.set(this.queue.length);
+    if (outcome.accepted.length > 0) this.options.onCommitted?.(outcome.accepted);
+  }
+
+  private shedOldestTelemetry(): void {
+    const excess = this.queue.length - this.maxQueued;
+    let removed = 0;
+    this.queue = this.queue.filter((record) => {
+      if (removed < excess && isDroppable(record.type)) {
+        removed++;
+        this.options.metrics.dropped.inc({ reason: 'memory_queue_full', type: record.type });
+        return false;
+      }
+      return true;
+    });
+  }
+
+  /** Stop the timer and commit whatever is queued (graceful shutdown). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    // Flush batch after batch while each one makes progress (a failing disk makes none).
+    let before = Number.POSITIVE_INFINITY;
+    while (this.queue.length > 0 && this.queue.length < before) {
+      before = this.queue.length;
+      await this.flush();
+    }
+    if (this.queue.length > 0) {
+      this.options.log.error({ lost: this.queue.length }, 'records could not be committed before shutdown');
+    }
+  }
+}
