@@ -9,5 +9,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Real servers (PostgreSQL, Mosquitto, kcat) and SQLite files per test: forks isolate native addons.
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
