@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import { simulatorConfigSchema } from './simulator/config.js';
+import { canConfigSchema } from './can/config.js';
 
 export const driverBlocks = {
   simulator: simulatorConfigSchema.prefault({}),
-  can: z.unknown().optional(),
+  can: canConfigSchema.optional(),
   modbus: z.unknown().optional(),
   serial: z.unknown().optional(),
 };

@@ -1,0 +1,130 @@
+/**
+ * The CAN driver: frames from a live SocketCAN interface or from a replayed log, decoded with a
+ * DBC, mapped onto canonical fields and emitted as one record per `intervalMs`.
+ *
+ * Freshness: each mapped field remembers when it last arrived; a record carries only the fields
+ * younger than `signal_max_age_ms`. When none is fresh the driver reports 'stale' and emits
+ * nothing; it reports 'running' again with the next fresh record.
+ */
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Driver, DriverContext, DriverState } from '../driver.js';
+import type { CanConfig } from './config.js';
+import { parseDbcFile } from './dbc-parser.js';
+import { CanDecoder, type CanFrame } from './decoder.js';
+import { CanSourceError } from './errors.js';
+import { formatFromExtension } from './logs/read-log.js';
+import { resolveMapping, SignalAssembler } from './mapping.js';
+import { ReplaySource } from './replay-source.js';
+import { openSocketCan, type LiveCapture } from './socketcan-source.js';
+
+export interface CanDriverOptions {
+  config: CanConfig;
+  /** The device's `interval_ms`. */
+  intervalMs: number;
+  /** Where network interfaces are listed (tests point it elsewhere). */
+  sysClassNet?: string;
+}
+
+export class CanDriver implements Driver {
+  readonly type = 'can';
+  private replay: ReplaySource | undefined;
+  private live: LiveCapture | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private state: DriverState | undefined;
+  private decoder: CanDecoder | undefined;
+
+  constructor(private readonly options: CanDriverOptions) {}
+
+  async probe(): Promise<boolean> {
+    const { config, sysClassNet = '/sys/class/net' } = this.options;
+    const path = config.replay ? config.replay.file : join(sysClassNet, config.interface ?? '');
+    return access(path).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Decoder statistics (frames decoded, unknown ids) for status pages and tests. */
+  get stats(): CanDecoder['stats'] | undefined {
+    return this.decoder?.stats;
+  }
+
+  async start(ctx: DriverContext): Promise<void> {
+    const { config, intervalMs } = this.options;
+    // Parse and check everything before taking the bus: a DbcSyntaxError or CanMappingError here
+    // fails this driver's start (the agent retries it) and never reaches the bus.
+    const db = parseDbcFile(config.dbc);
+    for (const warning of db.warnings) ctx.log.debug({ dbc: config.dbc }, warning);
+    const mapping = resolveMapping(db, config.map, ctx.deviceKind);
+    const decoder = new CanDecoder(db, { onlySignals: mapping.wants });
+    this.decoder = decoder;
+    const assembler = new SignalAssembler(mapping, ctx.deviceKind, config.signal_max_age_ms);
+    const onFrame = (frame: CanFrame, atMs: number): void => {
+      const decoded = decoder.decode(frame);
+      if (decoded) assembler.update(decoded, atMs);
+    };
+    this.setState(ctx, 'starting');
+    if (config.replay) {
+      const replay = config.replay;
+      if (!(await this.probe())) throw new CanSourceError(replay.file, 'replay file does not exist or is not readable');
+      this.replay = new ReplaySource({
+        file: replay.file,
+        format: replay.format ?? formatFromExtension(replay.file),
+        speed: replay.speed,
+        loop: replay.loop,
+        intervalMs,
+        clock: ctx.clock,
+      });
+      this.replay.start(
+        {
+          frame: onFrame,
+          tick: (tRel, ts) => this.cut(ctx, assembler.snapshot(tRel), 'replay', ts),
+          badLine: (error) => ctx.reportError('bad_log_line', { line: error.line, reason: error.reason }),
+          rewind: () => assembler.clear(),
+        },
+        (error) => {
+          if (error) {
+            ctx.reportError('replay_io', error);
+            this.setState(ctx, 'failed');
+          } else {
+            ctx.log.info({ file: replay.file }, 'CAN replay finished');
+            this.setState(ctx, 'stopped');
+          }
+        },
+      );
+      return;
+    }
+    const iface = config.interface as string;
+    this.live = await openSocketCan(
+      iface,
+      (frame) => onFrame(frame, ctx.clock.monotonic()),
+      () => ctx.reportError('interface_stopped', { iface }),
+    );
+    this.timer = setInterval(() => this.cut(ctx, assembler.snapshot(ctx.clock.monotonic()), 'hardware'), intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.live?.stop();
+    this.live = undefined;
+    await this.replay?.stop();
+    this.replay = undefined;
+  }
+
+  private cut(ctx: DriverContext, body: ReturnType<SignalAssembler['snapshot']>, source: 'replay' | 'hardware', ts?: number): void {
+    if (!body) {
+      this.setState(ctx, 'stale');
+      return;
+    }
+    this.setState(ctx, 'running');
+    ctx.emit(ts === undefined ? { body, source } : { body, source, ts });
+  }
+
+  private setState(ctx: DriverContext, state: DriverState): void {
+    if (this.state === state) return;
+    this.state = state;
+    ctx.setState(state);
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * What every CAN log reader yields, and the per-line parser contract they share. Readers never
+ * throw on bad input: a line that cannot be read comes back as a LogLineError for the caller to
+ * count (and report with its line number), and reading goes on with the next line.
+ */
+import type { CanFrame } from '../decoder.js';
+import type { LogLineError } from '../errors.js';
+
+export type LogFormat = 'candump' | 'asc' | 'gvret';
+export const LOG_FORMATS: readonly LogFormat[] = ['candump', 'asc', 'gvret'];
+
+export interface LogFrame extends CanFrame {
+  /** Milliseconds: since the Unix epoch when `absolute`, else since the start of the recording. */
+  tsMs: number;
+  absolute: boolean;
+}
+
+/** Parses one line at a time; keeps whatever header state its format needs (ASC date and base). */
+export interface LogLineParser {
+  readonly format: LogFormat;
+  /** A frame, an error to count, or undefined for lines that carry no frame (headers, comments). */
+  parseLine(line: string, lineNo: number): LogFrame | LogLineError | undefined;
+}
+
+const HEX_BYTE = /^[0-9A-Fa-f]{2}$/;
+
+/** Parses a list of two-digit hex bytes; undefined when any is not exactly one hex byte. */
+export function hexBytes(parts: readonly string[]): Uint8Array | undefined {
+  const data = new Uint8Array(parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i] as string;
+    if (!HEX_BYTE.test(p)) return undefined;
+    data[i] = Number.parseInt(p, 16);
+  }
+  return data;
+}
+
+/** Valid CAN FD payload lengths (classic CAN: 0..8). */
+export const FD_LENGTHS = new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 24, 32, 48, 64]);
