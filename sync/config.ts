@@ -72,8 +72,8 @@ export const timescaleSchema = z
     compress_after: intervalSchema.optional(),
     /** Drop chunks older than this (TimescaleDB only). Absent: keep forever. */
     retention: intervalSchema.optional(),
-    /** copy: COPY into a temp staging table then INSERT ... ON CONFLICT DO NOTHING; insert: multi-row INSERT. */
-    write_method: z.enum(['copy', 'insert']).default('insert'),
+    /** insert: one INSERT ... SELECT FROM unnest(arrays) per table; values: multi-row INSERT ... VALUES. Both ON CONFLICT DO NOTHING. */
+    write_method: z.enum(['insert', 'values']).default('insert'),
   })
   .refine(oneSecret, secretMessage)
   .refine(backoffOrdered, backoffMessage);

@@ -1,0 +1,85 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeSinkContract, contractRecords } from '../sink-suite.js';
+import { startPgServer, type PgServer } from './embedded-pg.js';
+import { pgKeyCounts, timescaleSinkFor } from './test-support.js';
+
+let server: PgServer;
+beforeAll(async () => {
+  server = await startPgServer();
+});
+afterAll(async () => {
+  await server?.destroy();
+});
+
+describeSinkContract('timescale', () => timescaleSinkFor(server), (keys) => pgKeyCounts(server, keys), {
+  exactlyOnce: true,
+  upstream: { stop: () => server.stop(), start: () => server.start() },
+});
+
+describe('TimescaleSink', () => {
+  it('migrates once, records the version, and falls back to plain tables with a log line', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
+    const sink = timescaleSinkFor(server, log, { schema: 'fallback_check' });
+    await sink.connect();
+    await sink.close();
+    const again = timescaleSinkFor(server, log, { schema: 'fallback_check' });
+    await again.connect();
+    await again.close();
+    const versions = await server.query<{ version: number }>('SELECT version FROM fallback_check.schema_migrations');
+    expect(versions.map((v) => v.version)).toEqual([1]);
+    expect(sink.mode).toBe('plain');
+    expect(lines.join('')).toContain('TimescaleDB extension not available: using plain PostgreSQL tables');
+  });
+
+  it('timescale: require fails to connect without the extension', async () => {
+    const sink = timescaleSinkFor(server, pino({ level: 'silent' }), { schema: 'require_check', timescale: 'require' });
+    await expect(sink.connect()).rejects.toThrow(/require/);
+    await sink.close();
+  });
+
+  it.each(['insert', 'values'])('rejects only the records PostgreSQL refuses (%s), with the reason, and commits the rest', async (method) => {
+    const sink = timescaleSinkFor(server, pino({ level: 'silent' }), { write_method: method });
+    await sink.connect();
+    const records = contractRecords(40, `reject-${method}`);
+    // A NUL character: valid JSON and JavaScript, refused by PostgreSQL text and jsonb (SQLSTATE 22P05 / 22021).
+    const bad = [5, 33].map((i) => records[i]!);
+    for (const r of bad) (r as { deviceId: string }).deviceId = `pack\u0000${r.seq}`;
+    (records[12] as { ts: number }).ts = Number.NaN;
+    const results = await sink.write(records);
+    await sink.close();
+    expect(results[5]).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/postgres 22/) });
+    expect(results[33]).toMatchObject({ status: 'rejected' });
+    expect(results[12]).toMatchObject({ status: 'rejected', reason: expect.stringContaining('invalid ts') });
+    const fine = records.filter((_, i) => ![5, 12, 33].includes(i));
+    expect(results.filter((r) => r.status === 'delivered')).toHaveLength(fine.length);
+    const counts = await pgKeyCounts(server, records.map((r) => r.key));
+    expect([...counts.keys()].sort()).toEqual(fine.map((r) => r.key).sort());
+  });
+
+  it('stores typed columns Grafana queries, and the full record as JSONB', async () => {
+    const sink = timescaleSinkFor(server);
+    await sink.connect();
+    const records = contractRecords(10, 'columns');
+    await sink.write(records);
+    await sink.close();
+    const battery = records.find((r) => r.type === 'battery')!;
+    const [row] = await server.query('SELECT * FROM ev_edge.telemetry WHERE key = $1', [battery.key]);
+    if (battery.type !== 'battery') throw new Error('fixture');
+    expect(row).toMatchObject({
+      gateway_id: battery.gatewayId, device_id: battery.deviceId, device_kind: 'battery', source: 'simulator',
+      clock_trusted: true, seq: String(battery.seq), pack_voltage_v: battery.battery.packVoltageV, soc_pct: battery.battery.socPct,
+      cycle_count: 412, alarm_flags: [], record_type: 'battery',
+    });
+    expect((row!.ts as Date).getTime()).toBe(battery.ts);
+    expect(row!.record).toEqual(battery);
+    const charger = records.find((r) => r.type === 'charger')!;
+    const [c] = await server.query('SELECT connector_status, energy_delivered_wh, charger_temperature_c FROM ev_edge.telemetry WHERE key = $1', [charger.key]);
+    expect(c).toEqual({ connector_status: 'Charging', energy_delivered_wh: expect.any(Number), charger_temperature_c: 41.5 });
+    const [p] = await server.query('SELECT model, outputs FROM ev_edge.predictions WHERE key = $1', [records.find((r) => r.type === 'prediction')!.key]);
+    expect(p).toMatchObject({ model: 'rul', outputs: { rul_cycles: expect.any(Number) } });
+    const [a] = await server.query('SELECT rule, severity, threshold FROM ev_edge.alarms WHERE key = $1', [records.find((r) => r.type === 'alarm')!.key]);
+    expect(a).toEqual({ rule: 'pack_overtemperature', severity: 'warning', threshold: 55 });
+  });
+});

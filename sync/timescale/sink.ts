@@ -1,0 +1,155 @@
+/**
+ * TimescaleDB / PostgreSQL sink. One connection, one transaction per batch, 'delivered' only after
+ * COMMIT returned. Re-sends are harmless: every insert is ON CONFLICT (key, ts) DO NOTHING.
+ *
+ * Error classes (decided here, per sink):
+ * - SQLSTATE class 22 (data exception: bad value, NUL byte in text) or 23 (integrity): the data is
+ *   at fault. The batch is bisected until the offending records are isolated; they come back
+ *   'rejected' with the server's message and everything else is committed.
+ * - Everything else (network, server shutting down, timeouts, a dropped table): thrown, so the
+ *   whole batch stays buffered and the drain loop reconnects with backoff. A COMMIT whose answer
+ *   was lost is also thrown: its re-send then finds the rows already there.
+ */
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { EdgeRecord } from '../../agent/record.js';
+import type { TimescaleConfig } from '../config.js';
+import type { Sink, WriteResult } from '../sink.js';
+import { setupTimescale, type TimescaleMode } from './hypertables.js';
+import { migrate } from './migrations.js';
+import { precheck, tableOf, type TableName } from './rows.js';
+import { unnestInsert, valuesInserts, type Statement } from './statements.js';
+
+export type TimescaleSinkOptions = Pick<TimescaleConfig,
+  'host' | 'port' | 'database' | 'user' | 'password' | 'password_file' | 'schema' | 'tls' | 'connect_timeout_ms'
+  | 'statement_timeout_ms' | 'timescale' | 'chunk_interval' | 'compress_after' | 'retention' | 'write_method'>;
+
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+export class TimescaleSink implements Sink {
+  readonly name = 'timescale';
+  private client: pg.Client | undefined;
+  private broken: Error | undefined;
+  private migrated = false;
+  mode: TimescaleMode | undefined;
+
+  constructor(
+    private readonly options: TimescaleSinkOptions,
+    private readonly log: Logger,
+  ) {}
+
+  async connect(): Promise<void> {
+    if (this.client && !this.broken) return;
+    await this.close();
+    const o = this.options;
+    const client = new pg.Client({
+      host: o.host, port: o.port, database: o.database, user: o.user,
+      password: o.password ?? (o.password_file ? readFileSync(o.password_file, 'utf8').trim() : undefined),
+      ssl: o.tls?.enabled ? {
+        rejectUnauthorized: o.tls.reject_unauthorized,
+        ...(o.tls.ca_file ? { ca: readFileSync(o.tls.ca_file, 'utf8') } : {}),
+        ...(o.tls.cert_file ? { cert: readFileSync(o.tls.cert_file, 'utf8') } : {}),
+        ...(o.tls.key_file ? { key: readFileSync(o.tls.key_file, 'utf8') } : {}),
+      } : false,
+      connectionTimeoutMillis: o.connect_timeout_ms,
+      statement_timeout: o.statement_timeout_ms,
+      // Client-side guard for a half-open connection the server never answers on.
+      query_timeout: o.statement_timeout_ms + 5000,
+      keepAlive: true,
+      application_name: 'ev-edge',
+    });
+    // Without a listener a server restart would crash the process; remember it and fail the next write.
+    client.on('error', (err) => {
+      this.broken = err;
+    });
+    this.broken = undefined;
+    this.client = client;
+    try {
+      await client.connect();
+      if (!this.migrated) {
+        const applied = await migrate(client, o.schema, (msg, extra) => this.log.warn({ sink: this.name, ...extra }, msg));
+        if (applied.length > 0) this.log.info({ sink: this.name, applied }, 'schema migrations applied');
+        this.mode = await setupTimescale(client, o, this.log);
+        this.migrated = true;
+      }
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  async write(batch: readonly EdgeRecord[]): Promise<WriteResult[]> {
+    const client = this.client;
+    if (!client || this.broken) throw new Error(`timescale: not connected${this.broken ? ` (${this.broken.message})` : ''}`);
+    const results: WriteResult[] = new Array(batch.length);
+    const good: number[] = [];
+    batch.forEach((r, i) => {
+      const problem = precheck(r);
+      if (problem) results[i] = { status: 'rejected', reason: problem };
+      else good.push(i);
+    });
+    await this.writeOrBisect(client, batch, good, results);
+    return results;
+  }
+
+  /** Commits `indices` in one transaction; on a data error splits them until the culprits are found. */
+  private async writeOrBisect(client: pg.Client, batch: readonly EdgeRecord[], indices: number[], results: WriteResult[]): Promise<void> {
+    if (indices.length === 0) return;
+    try {
+      await this.commit(client, indices.map((i) => batch[i] as EdgeRecord));
+      for (const i of indices) results[i] = { status: 'delivered' };
+    } catch (err) {
+      if (!isDataError(err) || this.broken) throw err;
+      if (indices.length === 1) {
+        const e = err as { code: string; message: string };
+        results[indices[0] as number] = { status: 'rejected', reason: `postgres ${e.code}: ${e.message}` };
+        return;
+      }
+      const mid = Math.ceil(indices.length / 2);
+      await this.writeOrBisect(client, batch, indices.slice(0, mid), results);
+      await this.writeOrBisect(client, batch, indices.slice(mid), results);
+    }
+  }
+
+  private async commit(client: pg.Client, records: EdgeRecord[]): Promise<void> {
+    const byTable = new Map<TableName, EdgeRecord[]>();
+    for (const r of records) {
+      const table = tableOf(r) as TableName;
+      const list = byTable.get(table);
+      if (list) list.push(r);
+      else byTable.set(table, [r]);
+    }
+    const statements: Statement[] = [];
+    for (const [table, rows] of byTable) {
+      if (this.options.write_method === 'values') statements.push(...valuesInserts(this.options.schema, table, rows));
+      else statements.push(unnestInsert(this.options.schema, table, rows));
+    }
+    await client.query('BEGIN');
+    try {
+      for (const s of statements) await client.query(s.text, s.values);
+      await client.query('COMMIT');
+    } catch (err) {
+      if (!this.broken) await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    // end() waits for the server's goodbye; a dead server must not hang shutdown.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      client.end().catch(() => {}),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 2000);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+}
