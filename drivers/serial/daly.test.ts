@@ -4,17 +4,8 @@ import {
   decodeDalyFailures, decodeDalyMosfetState, decodeDalySocVoltageCurrent, decodeDalyStatus, decodeDalyTemperatures,
 } from './daly.js';
 import { FrameParser } from './frame-parser.js';
+import { dalyAnswer } from './testdata/encoders.js';
 import { SKIP_MESSAGE, hex, loadDalyVectors, serialDataAvailable, vector } from './testdata/shared-data.js';
-
-/** A Daly answer frame built by hand (for ids the captures do not cover). */
-export function dalyFrame(id: number, data: number[], address = 0x01): Buffer {
-  const frame = Buffer.alloc(13);
-  frame.set([0xa5, address, id, 0x08, ...data]);
-  let s = 0;
-  for (let i = 0; i < 12; i++) s += frame[i] as number;
-  frame[12] = s & 0xff;
-  return frame;
-}
 
 function onlyFrame(bytes: Buffer): Buffer {
   const event = new FrameParser(dalyFrameSpec).push(bytes);
@@ -87,8 +78,8 @@ describe.skipIf(!serialDataAvailable)(`Daly codec against real frames${SKIP_MESS
     const by = (id: string) => hex(vector(cases, id).response);
     const cycle = dalyProtocol.newCycle({ address: 0x40, invertCurrent: false });
     const answers: Record<number, Buffer[]> = {
-      0x90: [by('0x90')], 0x91: [by('0x91')], 0x92: [dalyFrame(0x92, [65, 2, 62, 1, 0, 0, 0, 0])], 0x93: [by('0x93')],
-      0x94: [by('0x94')], 0x95: new FrameParser(dalyFrameSpec).push(by('0x95')).frames, 0x98: [dalyFrame(0x98, [0, 0, 0, 0, 0, 0, 0, 0])],
+      0x90: [by('0x90')], 0x91: [by('0x91')], 0x92: [dalyAnswer(0x92, [65, 2, 62, 1, 0, 0, 0, 0])], 0x93: [by('0x93')],
+      0x94: [by('0x94')], 0x95: new FrameParser(dalyFrameSpec).push(by('0x95')).frames, 0x98: [dalyAnswer(0x98, [0, 0, 0, 0, 0, 0, 0, 0])],
     };
     const sent: number[] = [];
     for (let req = cycle.next(); req; req = cycle.next()) {
@@ -125,7 +116,7 @@ describe('Daly codec on synthetic frames', () => {
   });
 
   it('a length byte other than 8 is not a frame start, and the real frame behind it is found', () => {
-    const frame = dalyFrame(0x90, [2, 0x14, 0, 0, 0x75, 0x45, 3, 0x78]);
+    const frame = dalyAnswer(0x90, [2, 0x14, 0, 0, 0x75, 0x45, 3, 0x78]);
     const event = new FrameParser(dalyFrameSpec).push(Buffer.concat([Buffer.from([0xa5, 0x01, 0x90, 0x07]), frame]));
     expect(event.frames).toEqual([frame]);
     expect(event.rejections[0]).toEqual({ reason: 'bad_length', bytes: 1 });
@@ -136,10 +127,10 @@ describe('Daly codec on synthetic frames', () => {
     for (let req = cycle.next(); req; req = cycle.next()) {
       const id = req[2] as number;
       if (id === DalyId.status) { cycle.skip(); continue; }
-      if (id === DalyId.socVoltageCurrent) cycle.accept(dalyFrame(id, [2, 0x14, 0, 0, 0x75, 0x45, 3, 0x78]));
+      if (id === DalyId.socVoltageCurrent) cycle.accept(dalyAnswer(id, [2, 0x14, 0, 0, 0x75, 0x45, 3, 0x78]));
       if (id === DalyId.cellVoltages) {
-        expect(cycle.accept(dalyFrame(id, [2, 0x0d, 0x04, 0, 0, 0, 0, 0])).kind).toBe('more');
-        expect(cycle.accept(dalyFrame(id, [1, 0x0d, 0x01, 0x0d, 0x02, 0x0d, 0x03, 0])).kind).toBe('done');
+        expect(cycle.accept(dalyAnswer(id, [2, 0x0d, 0x04, 0, 0, 0, 0, 0])).kind).toBe('more');
+        expect(cycle.accept(dalyAnswer(id, [1, 0x0d, 0x01, 0x0d, 0x02, 0x0d, 0x03, 0])).kind).toBe('done');
       }
     }
     const r = cycle.result();

@@ -122,7 +122,9 @@ export function decodeDalyFailures(d: Uint8Array): string[] {
 function step(id: number, address: number, decode: (data: Buffer) => Contribution | 'more'): PollStep {
   return {
     request: dalyRequest(id, address),
-    handle: (frame) => (dalyDataId(frame) === id ? decode(dalyData(frame)) : { kind: 'unexpected' }),
+    // A frame carrying our own host address is our request echoed by a half-duplex RS485 adapter.
+    handle: (frame) =>
+      dalyDataId(frame) === id && frame[1] !== address ? decode(dalyData(frame)) : { kind: 'unexpected' },
   };
 }
 

@@ -17,11 +17,11 @@
  */
 
 /** Reasons a parser rejects bytes; fixed strings, used as counter labels by the driver. */
-export type FrameRejection = 'garbage' | 'bad_length' | 'bad_checksum' | 'bad_end_byte' | 'truncated_frame';
+export type FrameRejection = 'garbage' | 'bad_start' | 'bad_length' | 'bad_checksum' | 'bad_end_byte' | 'truncated_frame';
 
 export type FrameCheck =
   | { kind: 'need_more' }
-  | { kind: 'invalid'; reason: 'bad_length' }
+  | { kind: 'invalid'; reason: 'bad_start' | 'bad_length' }
   | { kind: 'complete'; length: number };
 
 export interface FrameSpec {

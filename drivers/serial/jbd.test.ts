@@ -3,6 +3,7 @@ import { FrameParser } from './frame-parser.js';
 import {
   decodeJbdBasicInfo, decodeJbdCellVoltages, decodeJbdVersion, jbdFrameSpec, jbdProtocol, jbdReadRequest, jbdResponse,
 } from './jbd.js';
+import { jbdAnswer } from './testdata/encoders.js';
 import { SKIP_MESSAGE, hex, loadJbdCaptures, loadJbdVectors, serialDataAvailable, vector } from './testdata/shared-data.js';
 
 function parseOne(bytes: Buffer) {
@@ -126,19 +127,11 @@ describe.skipIf(!serialDataAvailable)(`JBD codec against real captures${SKIP_MES
 });
 
 describe('JBD codec on synthetic frames', () => {
-  function response(register: number, data: number[], status = 0): Buffer {
-    const body = Buffer.from([0xdd, register, status, data.length, ...data, 0, 0, 0x77]);
-    let s = 0;
-    for (let i = 2; i < body.length - 3; i++) s += body[i] as number;
-    body.writeUInt16BE((0x10000 - s) & 0xffff, body.length - 3);
-    return body;
-  }
-
   it('decodes a discharging current as negative and names protection bits', () => {
     const data = new Array<number>(23).fill(0);
     data[2] = 0xfc; data[3] = 0x18; // -1000 * 10 mA = -10 A
     data[16] = 0x01; data[17] = 0x01; // bit 8 charge overcurrent, bit 0 cell overvoltage
-    const frame = response(0x03, data);
+    const frame = jbdAnswer(0x03, data);
     expect(new FrameParser(jbdFrameSpec).push(frame).frames).toHaveLength(1);
     const info = decodeJbdBasicInfo(jbdResponse(frame).data);
     expect(info?.currentA).toBe(-10);
@@ -148,8 +141,8 @@ describe('JBD codec on synthetic frames', () => {
   it('rejects a short basic-info payload and an error status instead of decoding them', () => {
     const cycle = jbdProtocol.newCycle({ address: 0x40, invertCurrent: false });
     cycle.next();
-    expect(cycle.accept(response(0x03, [1, 2, 3]))).toEqual({ kind: 'rejected', reason: 'malformed_frame' });
-    expect(cycle.accept(response(0x03, [], 0x80))).toEqual({ kind: 'rejected', reason: 'device_error' });
+    expect(cycle.accept(jbdAnswer(0x03, [1, 2, 3]))).toEqual({ kind: 'rejected', reason: 'malformed_frame' });
+    expect(cycle.accept(jbdAnswer(0x03, [], 0x80))).toEqual({ kind: 'rejected', reason: 'device_error' });
     expect(cycle.result()).toBeUndefined();
   });
 });
