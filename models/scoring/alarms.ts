@@ -1,0 +1,88 @@
+/**
+ * Threshold alarm rules with hysteresis: one alarm record per episode. An episode starts when the
+ * value crosses `threshold` (op '>' : value > threshold) and ends only when it comes back past
+ * `clear` (value <= clear), so a signal hovering at the threshold cannot fire on every record.
+ * The active set is plain JSON and is part of the stage snapshot, so a restart in the middle of
+ * an episode does not re-fire it.
+ */
+import type { AlarmRuleConfig } from '../config.js';
+import type { AlarmPayload, BatterySignals, ChargerSignals, DeviceKind } from '../../agent/record.js';
+
+/** Raw-signal values a rule can name: the record's numeric fields plus a few derived ones. */
+export function signalValues(kind: DeviceKind, body: BatterySignals | ChargerSignals): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  if (kind === 'battery') {
+    const b = body as BatterySignals;
+    if (b.cellVoltageMaxV !== undefined && b.cellVoltageMinV !== undefined) out.cellSpreadMv = (b.cellVoltageMaxV - b.cellVoltageMinV) * 1000;
+    if (b.tempMaxC !== undefined && b.tempMinC !== undefined) out.tempSpreadC = b.tempMaxC - b.tempMinC;
+  }
+  return out;
+}
+
+/** deviceId -> names of rules currently in an episode. */
+export type AlarmState = Record<string, string[]>;
+
+export class AlarmEvaluator {
+  private active = new Map<string, Set<string>>();
+
+  constructor(private readonly rules: readonly AlarmRuleConfig[]) {}
+
+  /**
+   * Checks every rule of this device kind whose signal is present in `values`; returns the alarms
+   * that start an episode now. Rules whose signal is absent keep their state.
+   */
+  evaluate(deviceId: string, kind: DeviceKind, values: Record<string, number>): AlarmPayload[] {
+    let set = this.active.get(deviceId);
+    const fired: AlarmPayload[] = [];
+    for (const rule of this.rules) {
+      if (rule.device_kind !== undefined && rule.device_kind !== kind) continue;
+      const value = values[rule.signal];
+      if (value === undefined || !Number.isFinite(value)) continue;
+      const clear = rule.clear ?? rule.threshold;
+      const isActive = set?.has(rule.name) ?? false;
+      const beyond = rule.op === '>' ? value > rule.threshold : value < rule.threshold;
+      const cleared = rule.op === '>' ? value <= clear : value >= clear;
+      if (!isActive && beyond) {
+        if (!set) this.active.set(deviceId, (set = new Set()));
+        set.add(rule.name);
+        fired.push({
+          rule: rule.name,
+          severity: rule.severity,
+          message: `${rule.signal} ${round(value)} ${rule.op} ${rule.threshold}`,
+          value,
+          threshold: rule.threshold,
+        });
+      } else if (isActive && cleared) {
+        set?.delete(rule.name);
+      }
+    }
+    return fired;
+  }
+
+  /** Rules in an episode for a device, with their severity (for the maintenance recommendation). */
+  activeFor(deviceId: string): { rule: string; severity: AlarmRuleConfig['severity'] }[] {
+    const set = this.active.get(deviceId);
+    if (!set) return [];
+    return this.rules.filter((r) => set.has(r.name)).map((r) => ({ rule: r.name, severity: r.severity }));
+  }
+
+  snapshot(): AlarmState {
+    const out: AlarmState = {};
+    for (const [device, set] of this.active) if (set.size) out[device] = [...set].sort();
+    return out;
+  }
+
+  restore(state: AlarmState): void {
+    this.active.clear();
+    const known = new Set(this.rules.map((r) => r.name));
+    for (const [device, names] of Object.entries(state)) {
+      if (!Array.isArray(names)) continue;
+      this.active.set(device, new Set(names.filter((n) => typeof n === 'string' && known.has(n))));
+    }
+  }
+}
+
+function round(v: number): number {
+  return Number(v.toPrecision(4));
+}

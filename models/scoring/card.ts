@@ -1,0 +1,50 @@
+/**
+ * Model cards (`models/<name>.card.json`): what a model expects and produces, where it came from
+ * and how good it is. The scoring stage refuses a model whose file does not match its card.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const ioSchema = z.object({ name: z.string().min(1), unit: z.string(), description: z.string() });
+
+export const cardSchema = z.object({
+  name: z.string().min(1),
+  version: z.string().regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, 'expected a semver version'),
+  created: z.string(),
+  file: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'),
+  description: z.string(),
+  inputs: z.array(ioSchema).min(1),
+  outputs: z.array(ioSchema).min(1),
+  training_data: z.array(z.object({ name: z.string(), source: z.string(), licence: z.string() })),
+  metrics: z.record(z.string(), z.unknown()),
+  /** Training distribution per input: histogram bin edges (len n+1) and fractions (len n). */
+  feature_distribution: z.record(z.string(), z.object({ edges: z.array(z.number()), fractions: z.array(z.number()) })).default({}),
+}).passthrough();
+export type ModelCard = z.infer<typeof cardSchema>;
+
+export function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Reads and validates a card. Throws an Error whose message says what is wrong. */
+export function readCard(path: string): ModelCard {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`card ${path}: ${(err as Error).message}`);
+  }
+  const parsed = cardSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`card ${path}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`);
+  }
+  for (const [feature, dist] of Object.entries(parsed.data.feature_distribution)) {
+    if (dist.edges.length !== dist.fractions.length + 1) {
+      throw new Error(`card ${path}: feature_distribution.${feature} needs one more edge than fractions`);
+    }
+  }
+  return parsed.data;
+}

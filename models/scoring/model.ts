@@ -1,0 +1,106 @@
+/**
+ * One ONNX model checked against its card, with batched inference. Loading never half-succeeds:
+ * `loadModel` either returns a model that passed every check (card schema, sha256 of the file,
+ * one float32 input `input` [N, F] with F = card inputs, one float32 output `output` [N, K] with
+ * K = card outputs, and a probe run on a zero row giving finite numbers) or throws with the reason.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { readCard, type ModelCard } from './card.js';
+
+export interface LoadedModel {
+  readonly name: string;
+  readonly version: string;
+  readonly card: ModelCard;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly sha256: string;
+  /** Rows of card-ordered features in, rows of card-ordered outputs out. */
+  run(rows: readonly Float32Array[] | readonly number[][], batchMax?: number): Promise<Float32Array[]>;
+  release(): Promise<void>;
+}
+
+export function modelPaths(modelsDir: string, name: string): { onnx: string; card: string } {
+  return { onnx: join(modelsDir, `${name}.onnx`), card: join(modelsDir, `${name}.card.json`) };
+}
+
+function checkDims(what: string, meta: ort.InferenceSession.ValueMetadata | undefined, width: number): void {
+  if (!meta || !meta.isTensor) throw new Error(`${what} is not a tensor`);
+  if (meta.type !== 'float32') throw new Error(`${what} is ${meta.type}, expected float32`);
+  const shape = meta.shape;
+  if (shape.length !== 2) throw new Error(`${what} has rank ${shape.length}, expected [N, ${width}]`);
+  const second = shape[1];
+  if (typeof second === 'number' && second !== width) throw new Error(`${what} has width ${second}, card says ${width}`);
+}
+
+export async function loadModel(modelsDir: string, name: string): Promise<LoadedModel> {
+  const paths = modelPaths(modelsDir, name);
+  if (!existsSync(paths.card)) throw new Error(`missing card ${paths.card}`);
+  const card = readCard(paths.card);
+  if (card.name !== name) throw new Error(`card ${paths.card} is for model "${card.name}", expected "${name}"`);
+  if (!existsSync(paths.onnx)) throw new Error(`missing model file ${paths.onnx}`);
+  // Hash the very bytes handed to onnxruntime, so a file replaced between hash and load cannot slip by.
+  const bytes = readFileSync(paths.onnx);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== card.sha256) throw new Error(`sha256 of ${paths.onnx} is ${sha256}, card says ${card.sha256}`);
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  } catch (err) {
+    throw new Error(`onnxruntime cannot load ${paths.onnx}: ${(err as Error).message}`);
+  }
+  const width = card.inputs.length;
+  const outWidth = card.outputs.length;
+  try {
+    if (session.inputNames.length !== 1 || session.inputNames[0] !== 'input') throw new Error(`inputs are [${session.inputNames.join(', ')}], expected [input]`);
+    if (session.outputNames.length !== 1 || session.outputNames[0] !== 'output') throw new Error(`outputs are [${session.outputNames.join(', ')}], expected [output]`);
+    checkDims('input', session.inputMetadata[0], width);
+    checkDims('output', session.outputMetadata[0], outWidth);
+    const probe = await session.run({ input: new ort.Tensor('float32', new Float32Array(width), [1, width]) });
+    const out = probe.output as ort.Tensor | undefined;
+    if (!out || out.dims.length !== 2 || out.dims[0] !== 1 || out.dims[1] !== outWidth) {
+      throw new Error(`probe run gave output dims [${out?.dims.join(', ') ?? ''}], expected [1, ${outWidth}]`);
+    }
+  } catch (err) {
+    await session.release().catch(() => undefined);
+    throw new Error(`model ${name}: ${(err as Error).message}`);
+  }
+
+  const inputNames = card.inputs.map((i) => i.name);
+  const outputNames = card.outputs.map((o) => o.name);
+  // onnxruntime-node sessions are not re-entrant for concurrent runs on one thread pool; chain runs.
+  let queue: Promise<unknown> = Promise.resolve();
+  async function runBatch(rows: readonly (Float32Array | number[])[]): Promise<Float32Array[]> {
+    const data = new Float32Array(rows.length * width);
+    rows.forEach((row, r) => {
+      if (row.length !== width) throw new Error(`model ${name}: row has ${row.length} features, expected ${width}`);
+      data.set(row, r * width);
+    });
+    const result = await session.run({ input: new ort.Tensor('float32', data, [rows.length, width]) });
+    const values = (result.output as ort.Tensor).data as Float32Array;
+    const out: Float32Array[] = [];
+    for (let r = 0; r < rows.length; r++) out.push(values.slice(r * outWidth, (r + 1) * outWidth));
+    return out;
+  }
+  return {
+    name,
+    version: card.version,
+    card,
+    inputNames,
+    outputNames,
+    sha256,
+    async run(rows, batchMax = 4096) {
+      const task = queue.then(async () => {
+        const out: Float32Array[] = [];
+        for (let i = 0; i < rows.length; i += batchMax) out.push(...(await runBatch(rows.slice(i, i + batchMax))));
+        return out;
+      });
+      queue = task.catch(() => undefined);
+      return task;
+    },
+    // Wait for runs already queued so a hot-reload swap never frees a session mid-run.
+    release: () => queue.then(() => session.release()),
+  };
+}

@@ -1,0 +1,155 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../agent/clock.js';
+import type { PendingRecord } from '../../agent/record.js';
+import { scoringSchema } from '../config.js';
+import { ScoringStage } from './stage.js';
+
+const testdata = join(dirname(fileURLToPath(import.meta.url)), 'testdata');
+const log = pino({ level: 'silent' });
+const dirs: string[] = [];
+const stages: ScoringStage[] = [];
+
+afterEach(async () => {
+  await Promise.all(stages.splice(0).map((s) => s.close()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function modelsDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'evedge-scoring-'));
+  dirs.push(dir);
+  copyFileSync(join(testdata, 'fixture_pack.onnx'), join(dir, 'fixture_pack.onnx'));
+  copyFileSync(join(testdata, 'fixture_pack.card.json'), join(dir, 'fixture_pack.card.json'));
+  return dir;
+}
+
+async function stage(dir: string, extra: Record<string, unknown> = {}) {
+  const registry = new Registry();
+  const clock = new ManualClock();
+  const config = scoringSchema.parse({
+    enabled: true,
+    models: [{ name: 'fixture_pack', device_kind: 'battery', interval_s: 0 }, { name: 'absent_model', device_kind: 'battery' }],
+    alarms: [
+      { name: 'pack_overtemp', signal: 'tempMaxC', op: '>', threshold: 60, clear: 55, severity: 'critical' },
+      { name: 'risk', signal: 'fixture_pack.failure_probability', op: '>', threshold: 0.7, clear: 0.5, severity: 'warning' },
+    ],
+    reload_debounce_ms: 50,
+    ...extra,
+  });
+  const s = await ScoringStage.create({ config, modelsDir: dir, registry, log, clock, gatewayId: 'gw' });
+  stages.push(s);
+  return { s, registry, clock };
+}
+
+let t = Date.parse('2026-06-01T00:00:00Z');
+function pack(tempMaxC: number, deviceId = 'pack-1'): PendingRecord {
+  t += 1000;
+  return {
+    gatewayId: 'gw', deviceId, deviceKind: 'battery', source: 'simulator', ts: t, clockTrusted: true, type: 'battery',
+    battery: { packCurrentA: -30, fullCapacityAh: 60, tempMaxC, tempMinC: tempMaxC - 2, cellVoltageMinV: 3.6, cellVoltageMaxV: 3.62, socPct: 50 },
+  };
+}
+function predictions(out: PendingRecord[], model: string) {
+  return out.flatMap((r) => (r.type === 'prediction' && r.prediction.model === model ? [r.prediction] : []));
+}
+function alarms(out: PendingRecord[]) {
+  return out.flatMap((r) => (r.type === 'alarm' ? [r.alarm.rule] : []));
+}
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('ScoringStage', () => {
+  it('scores with the real ONNX model, marks a missing model unavailable and keeps going', async () => {
+    const { s, registry } = await stage(modelsDir());
+    expect(s.status()).toEqual([
+      { model: 'fixture_pack', version: '1.0.0', state: 'ready' },
+      { model: 'absent_model', version: null, state: 'unavailable', reason: expect.stringContaining('missing card') },
+    ]);
+    const out = await s.score([pack(25)]);
+    const [p] = predictions(out, 'fixture_pack');
+    expect(p?.outputs.failure_probability).toBeCloseTo(0.00669, 4);
+    expect(p?.modelVersion).toBe('1.0.0');
+    expect(predictions(out, 'maintenance')[0]?.outputs.recommendation).toBe(0);
+    expect(out.every((r) => r.source === 'simulator' && r.gatewayId === 'gw')).toBe(true);
+    const metrics = await registry.metrics();
+    expect(metrics).toContain('evedge_predictions_total{model="fixture_pack"} 1');
+    expect(metrics).toContain('evedge_model_available{model="absent_model"} 0');
+  });
+
+  it('fires an alarm once per episode (hysteresis), on raw signals and on predictions', async () => {
+    const { s } = await stage(modelsDir());
+    const seen: string[] = [];
+    for (const temp of [25, 61, 62, 58, 61, 54, 61]) seen.push(...alarms(await s.score([pack(temp)])));
+    // 61: both fire; 62, 58, 61: still in the episode (58 > clear 55, probability still 0.99);
+    // 54 clears both (probability 0.0067 < clear 0.5); 61 starts a second episode of both.
+    expect(seen).toEqual(['pack_overtemp', 'risk', 'pack_overtemp', 'risk']);
+    const out = await s.score([pack(70)]);
+    expect(predictions(out, 'maintenance')[0]?.outputs.recommendation).toBe(3);
+  });
+
+  it('keeps feature state and alarm episodes across snapshot/restore (JSON)', async () => {
+    const dir = modelsDir();
+    const a = await stage(dir);
+    await a.s.score([pack(61)]);
+    const saved = JSON.parse(JSON.stringify(a.s.snapshot()));
+    const b = await stage(dir);
+    b.s.restore(saved);
+    expect(alarms(await b.s.score([pack(62)]))).toEqual([]);
+    b.s.restore({ garbage: true }); // unrecognised: ignored, fresh state, no throw
+    expect(alarms(await b.s.score([pack(62)]))).toEqual(['pack_overtemp', 'risk']);
+  });
+
+  it('a corrupt or mismatching model at start is unavailable, not a crash', async () => {
+    const dir = modelsDir();
+    writeFileSync(join(dir, 'fixture_pack.onnx'), Buffer.from('not an onnx file'));
+    const { s } = await stage(dir);
+    expect(s.status()[0]).toMatchObject({ state: 'unavailable', reason: expect.stringContaining('sha256') });
+    // Card re-stamped with the corrupt file's hash: now onnxruntime itself must reject it.
+    const card = JSON.parse(readFileSync(join(dir, 'fixture_pack.card.json'), 'utf8'));
+    const { createHash } = await import('node:crypto');
+    card.sha256 = createHash('sha256').update('not an onnx file').digest('hex');
+    writeFileSync(join(dir, 'fixture_pack.card.json'), JSON.stringify(card));
+    const again = await stage(dir, { hot_reload: false });
+    expect(again.s.status()[0]).toMatchObject({ state: 'unavailable', reason: expect.stringContaining('onnxruntime cannot load') });
+    expect(predictions(await again.s.score([pack(80)]), 'fixture_pack')).toEqual([]);
+  });
+
+  it('hot reload swaps in a valid new version and rolls back from an invalid one', async () => {
+    const dir = modelsDir();
+    const { s, registry } = await stage(dir);
+    copyFileSync(join(testdata, 'fixture_pack_v2.onnx'), join(dir, 'fixture_pack.onnx'));
+    copyFileSync(join(testdata, 'fixture_pack_v2.card.json'), join(dir, 'fixture_pack.card.json'));
+    await until(() => s.status()[0]?.version === '2.0.0');
+    const out = await s.score([pack(25)]);
+    expect(predictions(out, 'fixture_pack')[0]).toMatchObject({ modelVersion: '2.0.0' });
+    expect(predictions(out, 'fixture_pack')[0]?.outputs.failure_probability).toBeCloseTo(0.1192, 4);
+
+    writeFileSync(join(dir, 'fixture_pack.onnx'), Buffer.from('truncated'));
+    let rejected = '';
+    const poll = setInterval(() => void registry.getSingleMetricAsString('evedge_model_reloads_total').then((m) => { rejected = m; }), 20);
+    try {
+      await until(() => /result="rejected"\} [1-9]/.test(rejected));
+    } finally {
+      clearInterval(poll);
+    }
+    expect(s.status()[0]).toEqual({ model: 'fixture_pack', version: '2.0.0', state: 'ready' });
+    expect(predictions(await s.score([pack(25)]), 'fixture_pack')[0]?.outputs.failure_probability).toBeCloseTo(0.1192, 4);
+  });
+
+  it('throttles each model per device by interval_s of record time', async () => {
+    const { s } = await stage(modelsDir(), { models: [{ name: 'fixture_pack', device_kind: 'battery', interval_s: 10 }] });
+    let n = 0;
+    for (let i = 0; i < 30; i++) n += predictions(await s.score([pack(25, 'pack-t')]), 'fixture_pack').length;
+    expect(n).toBe(3); // records 1 s apart: scored at 0, 10 and 20 s
+  });
+});

@@ -1,0 +1,269 @@
+/**
+ * The scoring stage: telemetry records in, prediction and alarm records out.
+ *
+ * `score(records)` is ASYNC (onnxruntime-node inference is asynchronous). Per call it
+ *  1. updates each device's online features (models/scoring/features.ts) and checks the raw-signal
+ *     alarm rules on every record;
+ *  2. for each touched device, each configured model of its kind that is ready and due
+ *     (interval_s since the device was last scored by it, in record time) gets one feature row;
+ *  3. runs every model once over all its rows (batched), turns rows into named outputs, updates
+ *     PSI windows, and checks the prediction alarm rules (`<model>.<output>`);
+ *  4. emits one `maintenance` prediction per scored device (see maintenance.ts).
+ * A model that is unavailable is skipped; nothing here throws for a model problem.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../../agent/clock.js';
+import type { AlarmPayload, DeviceKind, PendingRecord, PredictionPayload } from '../../agent/record.js';
+import type { ScoringConfig } from '../config.js';
+import { AlarmEvaluator, signalValues, type AlarmState } from './alarms.js';
+import { featureRow, featureValues, updateState, type DeviceState } from './features.js';
+import { MAINTENANCE_LEVELS, MAINTENANCE_MODEL, MAINTENANCE_VERSION, levelCode, recommend } from './maintenance.js';
+import { createScoringMetrics, type ScoringMetrics } from './metrics.js';
+import { namedOutputs } from './postprocess.js';
+import { FeatureWindow, psi } from './psi.js';
+import { ModelRegistry, type ModelStatus } from './registry.js';
+
+export interface ScoringStageOptions {
+  config: ScoringConfig;
+  modelsDir: string;
+  registry: Registry;
+  log: Logger;
+  clock: Clock;
+  gatewayId: string;
+}
+
+interface DeviceInfo { kind: DeviceKind; source: PendingRecord['source']; faults?: string[] }
+interface Snapshot {
+  version: 1;
+  devices: Record<string, DeviceState>;
+  lastScored: Record<string, Record<string, number>>;
+  latest: Record<string, Record<string, number>>;
+  alarms: AlarmState;
+}
+
+export class ScoringStage {
+  private readonly states = new Map<string, DeviceState>();
+  private readonly info = new Map<string, DeviceInfo>();
+  private lastScored = new Map<string, Record<string, number>>();
+  /** device -> `<model>.<output>` -> latest value, for the maintenance rule. */
+  private latest = new Map<string, Record<string, number>>();
+  private readonly alarms: AlarmEvaluator;
+  private readonly windows = new Map<string, { sha: string; byFeature: Map<string, FeatureWindow> }>();
+
+  private constructor(
+    private readonly opts: ScoringStageOptions,
+    private readonly models: ModelRegistry,
+    private readonly metrics: ScoringMetrics,
+  ) {
+    this.alarms = new AlarmEvaluator(opts.config.alarms);
+  }
+
+  static async create(opts: ScoringStageOptions): Promise<ScoringStage> {
+    const metrics = createScoringMetrics(opts.registry);
+    const names = opts.config.enabled ? opts.config.models.map((m) => m.name) : [];
+    const models = new ModelRegistry(opts.modelsDir, names, opts.log, metrics);
+    await models.loadAll();
+    if (opts.config.enabled && opts.config.hot_reload) models.watch(opts.config.reload_debounce_ms);
+    return new ScoringStage(opts, models, metrics);
+  }
+
+  status(): ModelStatus[] {
+    return this.models.status();
+  }
+
+  /** Resolves when hot reloads started so far are done (tests). */
+  settled(): Promise<void> {
+    return this.models.settled();
+  }
+
+  async score(records: readonly PendingRecord[]): Promise<PendingRecord[]> {
+    if (!this.opts.config.enabled) return [];
+    const started = performance.now();
+    const out: PendingRecord[] = [];
+    const touched = new Set<string>();
+    for (const record of records) {
+      if (record.type !== 'battery' && record.type !== 'charger') continue;
+      updateState(this.states, record);
+      this.info.set(record.deviceId, { kind: record.deviceKind, source: record.source, ...(record.faults ? { faults: record.faults } : {}) });
+      touched.add(record.deviceId);
+      const body = record.type === 'battery' ? record.battery : record.charger;
+      for (const alarm of this.alarms.evaluate(record.deviceId, record.deviceKind, signalValues(record.deviceKind, body))) {
+        out.push(this.alarmRecord(record.deviceId, record.ts, alarm));
+      }
+    }
+
+    // Collect due rows per model, then one batched run per model.
+    const jobs = new Map<string, { device: string; row: number[]; features: Record<string, number>; ts: number }[]>();
+    for (const device of touched) {
+      const state = this.states.get(device);
+      const info = this.info.get(device);
+      if (!state || !info || state.ts === null) continue;
+      const values = featureValues(state);
+      const scored = this.lastScored.get(device) ?? {};
+      for (const m of this.opts.config.models) {
+        if (m.device_kind !== info.kind) continue;
+        const model = this.models.get(m.name);
+        if (!model) continue;
+        const last = scored[m.name];
+        if (last !== undefined && state.ts - last < m.interval_s * 1000) continue;
+        const row = featureRow(values, model.inputNames);
+        if (!('row' in row)) continue;
+        let list = jobs.get(m.name);
+        if (!list) jobs.set(m.name, (list = []));
+        list.push({ device, row: row.row, features: values, ts: state.ts });
+      }
+    }
+    const scoredDevices = new Set<string>();
+    for (const [name, list] of jobs) {
+      const model = this.models.get(name);
+      if (!model) continue;
+      let rows: Float32Array[];
+      try {
+        rows = await model.run(list.map((j) => j.row), this.opts.config.batch_max);
+      } catch (err) {
+        this.opts.log.error({ model: name, err }, 'inference failed; batch skipped');
+        continue;
+      }
+      this.observeDrift(name, model.sha256, model.card.feature_distribution, model.inputNames, list.map((j) => j.row));
+      list.forEach((job, i) => {
+        const outputs = namedOutputs(model.card, rows[i] as Float32Array, job.features);
+        if (!outputs) return;
+        const scored = this.lastScored.get(job.device) ?? {};
+        scored[name] = job.ts;
+        this.lastScored.set(job.device, scored);
+        scoredDevices.add(job.device);
+        out.push(this.predictionRecord(job.device, { model: name, modelVersion: model.version, outputs, inputsTs: job.ts }));
+        this.metrics.predictions.inc({ model: name });
+        const latest = this.latest.get(job.device) ?? {};
+        const values: Record<string, number> = {};
+        for (const [k, v] of Object.entries(outputs)) {
+          latest[`${name}.${k}`] = v;
+          values[`${name}.${k}`] = v;
+          this.metrics.predictionValue.set({ device: job.device, model: name, output: k }, v);
+        }
+        this.latest.set(job.device, latest);
+        const info = this.info.get(job.device);
+        for (const alarm of this.alarms.evaluate(job.device, info?.kind ?? 'battery', values)) {
+          if (alarm.rule.includes('anomaly') && outputs.anomaly_type !== undefined) {
+            const groups = (model.card as { residual?: { groups?: string[] } }).residual?.groups;
+            alarm.message += ` (type: ${groups?.[outputs.anomaly_type] ?? outputs.anomaly_type})`;
+          }
+          out.push(this.alarmRecord(job.device, this.opts.clock.now(), alarm));
+        }
+      });
+    }
+    for (const device of scoredDevices) out.push(this.maintenanceRecord(device));
+    this.metrics.duration.observe((performance.now() - started) / 1000);
+    return out;
+  }
+
+  private header(device: string, ts: number): Omit<PendingRecord, 'type' | 'prediction' | 'alarm' | 'battery' | 'charger'> {
+    const info = this.info.get(device);
+    return {
+      gatewayId: this.opts.gatewayId,
+      deviceId: device,
+      deviceKind: info?.kind ?? 'battery',
+      // Derived records keep their inputs' provenance: a prediction on simulated data is 'simulator'.
+      source: info?.source ?? 'hardware',
+      ts,
+      clockTrusted: this.opts.clock.trusted(),
+      ...(info?.faults ? { faults: info.faults } : {}),
+    };
+  }
+
+  private predictionRecord(device: string, prediction: PredictionPayload): PendingRecord {
+    return { ...this.header(device, this.opts.clock.now()), type: 'prediction', prediction };
+  }
+
+  private alarmRecord(device: string, ts: number, alarm: AlarmPayload): PendingRecord {
+    this.metrics.alarms.inc({ rule: alarm.rule, severity: alarm.severity });
+    return { ...this.header(device, ts), type: 'alarm', alarm };
+  }
+
+  private maintenanceRecord(device: string): PendingRecord {
+    const latest = this.latest.get(device) ?? {};
+    const probabilities = Object.entries(latest).filter(([k]) => k.endsWith('.failure_probability')).map(([, v]) => v);
+    const rul = Object.entries(latest).find(([k]) => k.endsWith('.rul_cycles'))?.[1];
+    const level = recommend({
+      ...(probabilities.length ? { failureProbability: Math.max(...probabilities) } : {}),
+      ...(rul !== undefined ? { rulCycles: rul } : {}),
+      activeAlarms: this.alarms.activeFor(device),
+    }, this.opts.config.maintenance);
+    const code = levelCode(level);
+    this.metrics.maintenance.set({ device }, code);
+    const inputsTs = this.states.get(device)?.ts ?? this.opts.clock.now();
+    return this.predictionRecord(device, { model: MAINTENANCE_MODEL, modelVersion: MAINTENANCE_VERSION, outputs: { recommendation: code }, inputsTs });
+  }
+
+  private observeDrift(model: string, sha: string, dist: Record<string, { edges: number[]; fractions: number[] }>, names: readonly string[], rows: number[][]): void {
+    let w = this.windows.get(model);
+    if (!w || w.sha !== sha) {
+      // A new model version has a new training distribution: start its windows afresh.
+      w = { sha, byFeature: new Map() };
+      for (const name of names) {
+        const d = dist[name];
+        if (d && d.fractions.length > 0) w.byFeature.set(name, new FeatureWindow(d.edges, this.opts.config.drift.window));
+      }
+      this.windows.set(model, w);
+    }
+    names.forEach((name, i) => {
+      const win = w.byFeature.get(name);
+      if (!win) return;
+      for (const row of rows) win.add(row[i] as number);
+      if (win.size >= this.opts.config.drift.min_rows) this.metrics.psi.set({ model, feature: name }, psi(dist[name]?.fractions ?? [], win.counts));
+    });
+  }
+
+  /** Current PSI per model and feature (NaN until min_rows rows were seen). */
+  drift(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [model, w] of this.windows) {
+      const card = this.models.get(model)?.card;
+      out[model] = {};
+      for (const [feature, win] of w.byFeature) {
+        out[model][feature] = win.size >= this.opts.config.drift.min_rows ? psi(card?.feature_distribution[feature]?.fractions ?? [], win.counts) : Number.NaN;
+      }
+    }
+    return out;
+  }
+
+  snapshot(): Snapshot {
+    return {
+      version: 1,
+      devices: Object.fromEntries(this.states),
+      lastScored: Object.fromEntries(this.lastScored),
+      latest: Object.fromEntries(this.latest),
+      alarms: this.alarms.snapshot(),
+    };
+  }
+
+  /** Restores a snapshot(); anything unrecognisable is logged and ignored (fresh state). */
+  restore(state: unknown): void {
+    const s = state as Partial<Snapshot> | null;
+    if (!s || typeof s !== 'object' || s.version !== 1 || typeof s.devices !== 'object' || s.devices === null) {
+      this.opts.log.warn('scoring state snapshot not recognised; starting with fresh feature state');
+      this.states.clear();
+      this.lastScored.clear();
+      this.latest.clear();
+      this.alarms.restore({});
+      return;
+    }
+    this.states.clear();
+    for (const [device, ds] of Object.entries(s.devices)) {
+      if (ds && (ds.kind === 'battery' || ds.kind === 'charger')) {
+        this.states.set(device, ds);
+        if (!this.info.has(device)) this.info.set(device, { kind: ds.kind, source: 'hardware' });
+      }
+    }
+    this.lastScored = new Map(Object.entries(s.lastScored ?? {}));
+    this.latest = new Map(Object.entries(s.latest ?? {}));
+    this.alarms.restore(s.alarms ?? {});
+  }
+
+  async close(): Promise<void> {
+    await this.models.close();
+  }
+}
+
+export { MAINTENANCE_LEVELS };
