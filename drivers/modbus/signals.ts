@@ -54,7 +54,8 @@ export function buildBody(map: RegisterMap, raws: ReadonlyMap<string, number | s
     if (!p.field) continue;
     const raw = raws.get(p.name);
     if (raw === undefined) continue;
-    if (typeof raw === 'number' && p.na.includes(raw)) {
+    // A float NaN is how devices (Alfen, SunSpec float models) say "not available", like `na`.
+    if (typeof raw === 'number' && (p.na.includes(raw) || Number.isNaN(raw))) {
       if (LIST_FIELDS.has(p.field)) out[p.field] ??= [];
       continue;
     }
