@@ -172,7 +172,7 @@ class DbcParser {
     this.expectPunct(':');
     const length = this.expectInt('message length', 0, 64);
     const sender = this.peek().kind === 'ident' && this.peek().line === idToken.line ? this.next().text : '';
-    const extended = (rawId & EXTENDED_FLAG) !== 0 || rawId > 0x7ff;
+    const extended = (rawId & EXTENDED_FLAG) !== 0;
     const id = rawId & 0x1fff_ffff;
     if (!extended && id > 0x7ff) this.fail(idToken, `standard message id ${rawId} exceeds 0x7FF`);
     const message: DbcMessage = { id, extended, name, length, sender, signals: [], attributes: {} };
@@ -239,7 +239,7 @@ class DbcParser {
     return signal;
   }
   private findMessage(at: Token, rawId: number): DbcMessage | undefined {
-    const extended = rawId >= EXTENDED_FLAG || rawId > 0x7ff;
+    const extended = rawId >= EXTENDED_FLAG;
     const message = this.byKey.get(frameKey(rawId & 0x1fff_ffff, extended));
     if (!message) this.db.warnings.push(`line ${at.line}: reference to unknown message id ${rawId}`);
     return message;

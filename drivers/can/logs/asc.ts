@@ -14,7 +14,7 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
 const VECTOR_DATE = /^\w{3}\s+(\w{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?\s*(am|pm)?\s+(\d{4})$/i;
 /** Header and event words that carry no frame. */
 const IGNORED_WORDS = new Set(['date', 'base', 'begin', 'end', 'internal', 'no', 'start', '//', 'version']);
-const IGNORED_EVENTS = /^(ErrorFrame|Statistic:|SV:|J1939TP|CAN|Chip|Status:|TxErr|RxErr|\/\/)/i;
+const IGNORED_EVENTS = /^(ErrorFrame|Statistic:|SV:|J1939TP|CAN|Chip|Status:|TxErr|RxErr|Start|Log|\/\/)/i;
 
 export function parseAscDate(text: string): number | undefined {
   const m = VECTOR_DATE.exec(text.trim());
@@ -54,8 +54,10 @@ export class AscParser implements LogLineParser {
       if (IGNORED_WORDS.has(first) || first.startsWith('//')) return undefined;
       return new LogLineError('asc', lineNo, 'unrecognised line', line);
     }
+    // In "timestamps relative" logs every event's time is a delta from the previous event's.
+    const secs = this.deltas ? (this.lastOffsetS += offsetS) : offsetS;
     const rest = parts.slice(1);
-    if (rest[0]?.toUpperCase() === 'CANFD') return this.fdRow(offsetS, rest.slice(1), line, lineNo);
+    if (rest[0]?.toUpperCase() === 'CANFD') return this.fdRow(secs, rest.slice(1), line, lineNo);
     if (rest.length >= 2 && IGNORED_EVENTS.test(rest[1] as string)) return undefined;
     const [channel, idText, dir, kind, dlcText] = rest;
     if (!channel || !/^\d+$/.test(channel)) return IGNORED_EVENTS.test(channel ?? '') ? undefined : new LogLineError('asc', lineNo, 'expected a channel number after the time', line);
@@ -68,7 +70,7 @@ export class AscParser implements LogLineParser {
     if (!/^[0-9A-Fa-f]$/.test(dlcText ?? '') || dlc > 8) return new LogLineError('asc', lineNo, `bad DLC "${dlcText ?? ''}"`, line);
     const data = hexBytes(rest.slice(5, 5 + dlc));
     if (!data || data.length !== dlc) return new LogLineError('asc', lineNo, `expected ${dlc} data bytes`, line);
-    return this.frame(offsetS, id, data);
+    return this.frame(secs, id, data);
   }
 
   private parseId(text: string): { id: number; extended: boolean } | undefined {
@@ -81,7 +83,7 @@ export class AscParser implements LogLineParser {
   }
 
   /** `CANFD <ch> <dir> <id> [<name>] <brs> <esi> <dlc> <len> <bytes...>` */
-  private fdRow(offsetS: number, t: string[], line: string, lineNo: number): LogFrame | LogLineError {
+  private fdRow(secs: number, t: string[], line: string, lineNo: number): LogFrame | LogLineError {
     const id = t[2] ? this.parseId(t[2]) : undefined;
     if (!id || !/^(rx|tx)$/i.test(t[1] ?? '')) return new LogLineError('asc', lineNo, 'bad CANFD row: expected "CANFD <ch> Rx|Tx <id>"', line);
     let i = 3;
@@ -90,11 +92,10 @@ export class AscParser implements LogLineParser {
     if (!FD_LENGTHS.has(length)) return new LogLineError('asc', lineNo, `bad CANFD data length "${t[i + 3] ?? ''}"`, line);
     const data = hexBytes(t.slice(i + 4, i + 4 + length));
     if (!data || data.length !== length) return new LogLineError('asc', lineNo, `expected ${length} CANFD data bytes`, line);
-    return this.frame(offsetS, id, data);
+    return this.frame(secs, id, data);
   }
 
-  private frame(offsetS: number, id: { id: number; extended: boolean }, data: Uint8Array): LogFrame {
-    const secs = this.deltas ? (this.lastOffsetS += offsetS) : offsetS;
+  private frame(secs: number, id: { id: number; extended: boolean }, data: Uint8Array): LogFrame {
     const absolute = this.startMs !== undefined;
     return { tsMs: (this.startMs ?? 0) + secs * 1000, absolute, id: id.id, extended: id.extended, data };
   }
