@@ -1,0 +1,69 @@
+/**
+ * A real Mosquitto broker for tests and benchmarks, on 127.0.0.1 and a free port. Persistence is
+ * on (saved at shutdown) so a persistent subscriber session survives `stop()` / `start()` and the
+ * read-back client misses nothing published while it was reconnecting.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../free-port.js';
+
+export interface MosquittoServer {
+  port: number;
+  url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function startMosquitto(): Promise<MosquittoServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'evedge-mosquitto-'));
+  // Started as root, mosquitto drops to its own user, which must be able to save the database here.
+  chmodSync(dir, 0o777);
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, [
+    `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
+    'max_queued_messages 0', 'max_inflight_messages 0', 'log_dest none', '',
+  ].join('\n'));
+  let child: ChildProcess | undefined;
+  const start = async (): Promise<void> => {
+    if (child) return;
+    const proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child = proc;
+    const deadline = Date.now() + 10_000;
+    while (!(await canConnect(port))) {
+      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`mosquitto did not start: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const stop = async (): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+    });
+  };
+  await start();
+  return {
+    port, url: `mqtt://127.0.0.1:${port}`, start, stop,
+    async destroy() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

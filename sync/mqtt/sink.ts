@@ -1,0 +1,154 @@
+/**
+ * MQTT sink (mqtt.js): QoS 1 (or 2) publishes, 'delivered' only when the broker acknowledged the
+ * message (PUBACK / PUBCOMP: the publish callback). A retained birth message "online" on the status
+ * topic, and the same topic as retained last will "offline" (sent by the broker if we vanish;
+ * published by us on a clean close).
+ *
+ * Deliberate choices, unlike mqtt.js defaults:
+ * - No automatic reconnect (reconnectPeriod 0): the drain loop owns reconnection, with full-jitter
+ *   backoff, so there is exactly one retry policy and its state is visible in metrics.
+ * - Never publish while disconnected: mqtt.js would queue such publishes in memory (lost on a
+ *   crash, and invisible to the buffer). `write` throws instead and the records stay in the
+ *   SQLite buffer, which is the only offline queue.
+ * - mqtt.js never calls back a QoS 1 publish whose connection closed before the PUBACK, so the sink
+ *   tracks its in-flight publishes and fails them itself on 'close' (they become 'retry'); a
+ *   publish without PUBACK after `publish_timeout_ms` is also 'retry'. Retries may duplicate a
+ *   message the broker did get: consumers deduplicate by the `key` field (at-least-once).
+ */
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { EdgeRecord } from '../../agent/record.js';
+import type { MqttConfig } from '../config.js';
+import type { Sink, WriteResult } from '../sink.js';
+import { fillTemplate, toMessages } from './topics.js';
+
+export type MqttSinkOptions = Omit<MqttConfig, 'enabled' | 'batch_size' | 'max_records_per_s' | 'backoff_initial_ms' | 'backoff_max_ms' | 'live_window_ms'>;
+
+export class MqttSink implements Sink {
+  readonly name = 'mqtt';
+  private client: MqttClient | undefined;
+  private readonly inflight = new Set<(reason: string) => void>();
+  private readonly statusTopic: string;
+
+  constructor(
+    private readonly options: MqttSinkOptions,
+    private readonly gatewayId: string,
+    private readonly log: Logger,
+  ) {
+    this.statusTopic = fillTemplate(options.status_topic, { gateway: gatewayId });
+  }
+
+  private clientOptions(): IClientOptions {
+    const o = this.options;
+    const tls = o.tls;
+    return {
+      clientId: o.client_id ?? `ev-edge-${this.gatewayId}`,
+      clean: true,
+      keepalive: o.keepalive_s,
+      connectTimeout: o.connect_timeout_ms,
+      reconnectPeriod: 0,
+      queueQoSZero: false,
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : o.password_file ? { password: readFileSync(o.password_file, 'utf8').trim() } : {}),
+      will: { topic: this.statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+      ...(tls?.enabled ? {
+        rejectUnauthorized: tls.reject_unauthorized,
+        ...(tls.ca_file ? { ca: readFileSync(tls.ca_file) } : {}),
+        ...(tls.cert_file ? { cert: readFileSync(tls.cert_file) } : {}),
+        ...(tls.key_file ? { key: readFileSync(tls.key_file) } : {}),
+      } : {}),
+    };
+  }
+
+  async connect(): Promise<void> {
+    if (this.client?.connected) return;
+    await this.close();
+    const client = mqtt.connect(this.options.url, this.clientOptions());
+    this.client = client;
+    client.on('close', () => this.failInflight('connection closed before PUBACK'));
+    // Errors also surface as a failed connect or as 'close'; the listener keeps them from throwing.
+    client.on('error', (err) => this.log.debug({ sink: this.name, err: String(err) }, 'mqtt client error'));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`mqtt: no CONNACK within ${this.options.connect_timeout_ms} ms`)), this.options.connect_timeout_ms);
+        const done = (err?: Error): void => {
+          clearTimeout(timer);
+          client.off('connect', onConnect);
+          client.off('error', onError);
+          client.off('close', onClose);
+          if (err) reject(err);
+          else resolve();
+        };
+        const onConnect = (): void => done();
+        const onError = (err: Error): void => done(err);
+        const onClose = (): void => done(new Error(`mqtt: connection to ${this.options.url} closed`));
+        client.on('connect', onConnect);
+        client.on('error', onError);
+        client.on('close', onClose);
+      });
+      await this.publish(client, this.statusTopic, 'online', true);
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  async write(batch: readonly EdgeRecord[]): Promise<WriteResult[]> {
+    const client = this.client;
+    if (!client?.connected) throw new Error('mqtt: not connected');
+    const results: WriteResult[] = new Array(batch.length);
+    const messages = toMessages(batch, this.options.topics, this.options.records_per_message);
+    await Promise.all(messages.map(async (m) => {
+      const failure = await this.publish(client, m.topic, m.payload, false).then(() => undefined, (err: Error) => err.message);
+      for (const i of m.indices) results[i] = failure === undefined ? { status: 'delivered' } : { status: 'retry', reason: failure };
+    }));
+    // A connection that died under the whole batch: throw, so the loop reconnects right away.
+    if (!client.connected && results.every((r) => r.status === 'retry')) throw new Error('mqtt: connection lost during write');
+    return results;
+  }
+
+  /** Resolves on the broker's acknowledgement; rejects on close, error or timeout. */
+  private publish(client: MqttClient, topic: string, payload: string, retain: boolean, timeoutMs = this.options.publish_timeout_ms): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.inflight.delete(onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onClose = (reason: string): void => settle(new Error(reason));
+      const timer = setTimeout(() => settle(new Error(`no acknowledgement within ${timeoutMs} ms`)), timeoutMs);
+      this.inflight.add(onClose);
+      client.publish(topic, payload, { qos: this.options.qos, retain }, (err) => settle(err ?? undefined));
+    });
+  }
+
+  private failInflight(reason: string): void {
+    for (const fail of [...this.inflight]) fail(reason);
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    if (client.connected) {
+      // A clean disconnect does not trigger the will: say "offline" ourselves.
+      await this.publish(client, this.statusTopic, 'offline', true, 2000).catch(() => {});
+    }
+    this.failInflight('sink closed');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      client.end(!client.connected, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    client.removeAllListeners();
+    // A late socket error on an ended client must not become an unhandled 'error' event.
+    client.on('error', () => {});
+  }
+}
