@@ -123,6 +123,7 @@ export class BatterySimulator implements DeviceSimulator {
 
   /** Fault effects at the current time: leakage, cooling loss, stuck sensors. */
   private applyFaults(): void {
+    if (this.faults.faults.length === 0) return;
     const pack = this.pack;
     pack.shortA.fill(0);
     pack.coolingFraction = 1;

@@ -53,6 +53,8 @@ export interface ScheduledFault {
   severity: number;
 }
 
+const NO_FAULTS: readonly ScheduledFault[] = [];
+
 export class FaultSchedule {
   readonly faults: readonly ScheduledFault[];
 
@@ -68,7 +70,8 @@ export class FaultSchedule {
       }));
   }
 
-  active(tS: number): ScheduledFault[] {
+  active(tS: number): readonly ScheduledFault[] {
+    if (this.faults.length === 0) return NO_FAULTS;
     return this.faults.filter((f) => tS >= f.startS && tS < f.endS);
   }
 
@@ -78,6 +81,7 @@ export class FaultSchedule {
 
   /** Sorted distinct labels of the faults active at tS. */
   labels(tS: number): string[] {
+    if (this.faults.length === 0) return [];
     return [...new Set(this.active(tS).map((f) => f.type))].sort();
   }
 

@@ -14,8 +14,11 @@ import { type ChemistryParams, ocv } from './chemistry.js';
 import type { Rng } from './rng.js';
 import { cellThermalParams, MIN_COOLING_FRACTION } from './thermal.js';
 
-/** Temperature- and age-dependent parameters are refreshed this often (s): they change slowly. */
-const SLOW_UPDATE_S = 10;
+/**
+ * Temperature- and age-dependent parameters are refreshed this often (s): they change slowly
+ * (thermal time constant ~13 min), and the Arrhenius exponentials are the costliest part of a step.
+ */
+const SLOW_UPDATE_S = 30;
 const SECONDS_PER_MONTH = 30 * 86_400;
 
 export interface PackOptions {
