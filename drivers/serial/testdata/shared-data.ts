@@ -7,7 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The folder holding package.json: works from the sources and from the compiled dist/ tree. */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '../../..');
+  }
+}
+const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 export const SHARED_DATA_DIR = process.env.EV_EDGE_SHARED_DATA ?? resolve(repoRoot, '../shared/data');
 export const SERIAL_DATA_DIR = join(SHARED_DATA_DIR, 'serial');
 
