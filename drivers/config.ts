@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import { simulatorConfigSchema } from './simulator/config.js';
 import { canConfigSchema } from './can/config.js';
+import { serialConfigSchema } from './serial/config.js';
 
 export const driverBlocks = {
   simulator: simulatorConfigSchema.prefault({}),
   can: canConfigSchema.optional(),
   modbus: z.unknown().optional(),
-  serial: z.unknown().optional(),
+  serial: serialConfigSchema.optional(),
 };
