@@ -38,6 +38,11 @@ export class AgentMetrics {
     this.registry = registry;
     const r = [registry];
     collectDefaultMetrics({ register: registry });
+    // prom-client also exports these gauges with a "_total" suffix, which promtool rejects for
+    // non-counters; the same values stay available without the suffix (nodejs_active_handles ...).
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      registry.removeSingleMetric(name);
+    }
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
       new Counter<L>({ name, help, labelNames, registers: r });
     const gauge = <L extends string>(name: string, help: string, labelNames: L[] = []) =>

@@ -125,5 +125,5 @@ devices:
   - id: sim-charger-1
     kind: charger
     driver: simulator
-    simulator: { seed: 2, acceleration: 60 }
+    simulator: { seed: 2, acceleration: 60, sessions_per_day: 24 }
 `;
