@@ -14,6 +14,9 @@ import { CanMappingError } from './errors.js';
 import { frameKey, INDEPENDENT_SIGNALS_MESSAGE, type DbcDatabase, type DbcMessage, type DbcSignal } from './dbc-model.js';
 import type { DecodedFrame } from './decoder.js';
 
+/** raw * factor + offset leaves binary-fraction noise (3817 * 0.1 = 381.70000000000005): 12 digits hide it. */
+const tidy = (v: number): number => Number(v.toPrecision(12));
+
 export interface FieldTarget {
   field: CanField;
   scale: number;
@@ -91,14 +94,14 @@ export class SignalAssembler {
     let count = 0;
     for (const [field, v] of this.values) {
       if (nowMs - v.atMs > this.maxAgeMs) continue;
-      fresh[field] = v.value;
+      fresh[field] = tidy(v.value);
       count++;
     }
     if (count === 0) return undefined;
     if (this.kind === 'charger') return { type: 'charger', charger: fresh };
     // Power follows the current's sign convention (positive while charging) when not mapped itself.
     if (fresh.powerW === undefined && fresh.packVoltageV !== undefined && fresh.packCurrentA !== undefined) {
-      fresh.powerW = fresh.packVoltageV * fresh.packCurrentA;
+      fresh.powerW = tidy(fresh.packVoltageV * fresh.packCurrentA);
     }
     return { type: 'battery', battery: fresh };
   }

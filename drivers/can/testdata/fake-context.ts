@@ -1,0 +1,36 @@
+/** A DriverContext that records everything a driver does, for tests. */
+import { pino } from 'pino';
+import { ManualClock } from '../../../agent/clock.js';
+import type { DeviceKind } from '../../../agent/record.js';
+import type { DriverContext, DriverReading, DriverState } from '../../driver.js';
+
+export interface RecordingContext extends DriverContext {
+  readonly readings: DriverReading[];
+  readonly states: DriverState[];
+  readonly errors: Array<{ reason: string; detail?: unknown }>;
+}
+
+export function recordingContext(deviceKind: DeviceKind = 'battery', onEmit?: (r: DriverReading) => void): RecordingContext {
+  const readings: DriverReading[] = [];
+  const states: DriverState[] = [];
+  const errors: Array<{ reason: string; detail?: unknown }> = [];
+  return {
+    deviceId: 'pack-1',
+    deviceKind,
+    clock: new ManualClock(),
+    log: pino({ level: 'silent' }),
+    readings,
+    states,
+    errors,
+    emit(reading) {
+      readings.push(reading);
+      onEmit?.(reading);
+    },
+    reportError(reason, detail) {
+      errors.push({ reason, detail });
+    },
+    setState(state) {
+      states.push(state);
+    },
+  };
+}
