@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { BatterySignals } from '../../agent/record.js';
 import { serialConfigSchema, type SerialConfigInput } from './config.js';
 import { SerialBmsDriver } from './driver.js';
@@ -68,8 +68,6 @@ afterAll(() => {
 });
 
 describe.skipIf(!runnable)(`SerialBmsDriver over a socat pty pair${why}`, () => {
-  beforeAll(() => undefined);
-
   it('probe() is true for an openable port and false for a missing one', async () => {
     const { driver, pair } = await rig('jbd');
     expect(await driver.probe()).toBe(true);
@@ -112,6 +110,19 @@ describe.skipIf(!runnable)(`SerialBmsDriver over a socat pty pair${why}`, () => 
     await readingsAfter(ctx, n, 3);
     for (let i = n; i < ctx.readings.length; i++) expect(battery(ctx, i).packVoltageV).toBe(15.6);
     expect(ctx.state).toBe('running');
+  });
+
+  it('JBD: a truncated answer is held, then discarded on the request timeout, and polling goes on', async () => {
+    const { driver, ctx, emulator } = await rig('jbd');
+    await driver.start(ctx);
+    await readingsAfter(ctx, 0, 1);
+    emulator.truncateAnswers = 1;
+    await waitFor('truncated_frame', () => ctx.count('truncated_frame') === 1);
+    expect(ctx.count('timeout')).toBe(1);
+    const n = ctx.readings.length;
+    await readingsAfter(ctx, n, 2);
+    expect(battery(ctx, n + 1).packVoltageV).toBe(15.6);
+    expect(ctx.count('bad_checksum')).toBe(0); // a half frame is never mistaken for a whole one
   });
 
   it('JBD: answers delivered in small slow pieces are reassembled', async () => {

@@ -5,7 +5,8 @@
  *   - Daly: the REAL frames of daly_vectors.json (0x90, 0x91, 0x93, 0x94, 0x95); 0x92 and 0x98 have
  *     no capture and are encoded here (testdata/encoders.ts);
  *   - JK: frames from our own encoder (no real JK capture exists in shared/data).
- * Faults a test can switch on: garbage before the next answers, corrupted checksums, silence, and
+ * Faults a test can switch on: garbage before the next answers, corrupted checksums, answers cut
+ * in half, silence, and
  * slow delivery in small chunks (a frame arrives in pieces, as at 9600 baud). Unplugging is done
  * by killing socat (testdata/socat.ts).
  *
@@ -57,6 +58,8 @@ export class BmsEmulator {
   garbageAnswers = 0;
   /** Number of next answers sent with one byte flipped (their checksum no longer matches). */
   corruptAnswers = 0;
+  /** Number of next answers cut off after their first half (the rest never comes). */
+  truncateAnswers = 0;
   /** While true, requests are read and counted but never answered. */
   silent = false;
   /** >0: answers go out in pieces of this many bytes, `chunkDelayMs` apart. */
@@ -112,6 +115,10 @@ export class BmsEmulator {
       bytes = Buffer.from(bytes);
       const i = Math.floor(bytes.length / 2);
       bytes[i] = (bytes[i] as number) ^ 0x5a;
+    }
+    if (this.truncateAnswers > 0) {
+      this.truncateAnswers--;
+      bytes = bytes.subarray(0, Math.ceil(bytes.length / 2));
     }
     if (this.garbageAnswers > 0) {
       this.garbageAnswers--;
