@@ -99,6 +99,7 @@ export class BatterySimulator implements DeviceSimulator {
       this.pack.step(h, this.currentFor(next.demand, h));
       this.t += h;
     }
+    this.applyFaults(); // fault state at the end time, for a reading taken now
   }
 
   /** Turn a demand into a current, within the BMS charge and discharge voltage limits. */

@@ -99,6 +99,9 @@ export class ChargerSimulator implements DeviceSimulator {
       this.integrate(h, heatW);
       this.t += h;
     }
+    // Settle the state machine at the end time so a reading taken now shows transitions due now
+    // (fault onsets, phase ends); the next step's first update at the same time is then a no-op.
+    this.updateState();
   }
 
   /** State transitions at the current time; returns the extra fault heat (W) for this step. */
