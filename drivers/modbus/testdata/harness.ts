@@ -79,8 +79,8 @@ export interface PtyPair {
   stop(): Promise<void>;
 }
 
-export async function startPtyPair(): Promise<PtyPair> {
-  const dir = mkdtempSync(join(tmpdir(), 'ev-edge-pty-'));
+/** `dir` reuses a folder, so a restarted pair has the same paths (a re-plugged USB adapter). */
+export async function startPtyPair(dir = mkdtempSync(join(tmpdir(), 'ev-edge-pty-'))): Promise<PtyPair> {
   const a = join(dir, 'a');
   const b = join(dir, 'b');
   const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
@@ -90,7 +90,8 @@ export async function startPtyPair(): Promise<PtyPair> {
     b,
     stop: async () => {
       await kill(child);
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(a, { force: true });
+      rmSync(b, { force: true });
     },
   };
 }
