@@ -6,10 +6,11 @@ import { z } from 'zod';
 import { simulatorConfigSchema } from './simulator/config.js';
 import { canConfigSchema } from './can/config.js';
 import { serialConfigSchema } from './serial/config.js';
+import { modbusConfigSchema } from './modbus/config.js';
 
 export const driverBlocks = {
   simulator: simulatorConfigSchema.prefault({}),
   can: canConfigSchema.optional(),
-  modbus: z.unknown().optional(),
+  modbus: modbusConfigSchema.optional(),
   serial: serialConfigSchema.optional(),
 };
