@@ -10,7 +10,8 @@ import { LOG_FORMATS, type LogFormat } from '../../drivers/can/logs/log-frame.js
 import { formatFromExtension, readLogFile } from '../../drivers/can/logs/read-log.js';
 import { parseFlags, type Command } from './command.js';
 
-/** Physical values are products of binary fractions: 12 significant digits hide the float noise. */
+/** Physical values are products of binary fractions: 12 significant digits hide the float noise.
+ * (Not for ts: epoch milliseconds already have 13 digits; those are rounded to the microsecond.) */
 const tidy = (v: number): number => Number(v.toPrecision(12));
 
 export const decodeCommand: Command = {
@@ -62,7 +63,7 @@ Exit codes: 0 decoded, 2 bad usage or a DBC syntax error, 1 the log could not be
         if (!decoded) continue;
         const signals: Record<string, number | string> = {};
         for (const s of decoded.signals) signals[s.name] = labels && s.label !== undefined ? s.label : tidy(s.value);
-        const line = JSON.stringify({ ts: tidy(frame.tsMs), id: `0x${frame.id.toString(16).toUpperCase()}`, message: decoded.message.name, signals });
+        const line = JSON.stringify({ ts: Math.round(frame.tsMs * 1000) / 1000, id: `0x${frame.id.toString(16).toUpperCase()}`, message: decoded.message.name, signals });
         if (!process.stdout.write(`${line}\n`)) await once(process.stdout, 'drain');
       }
     } catch (err) {
