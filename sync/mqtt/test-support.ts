@@ -18,6 +18,8 @@ export function mqttSinkFor(server: MosquittoServer, gatewayId = 'gw-test', log:
 export class MqttCollector {
   readonly counts = new Map<string, number>();
   readonly retained = new Map<string, string>();
+  /** Keys in arrival order (for live-first checks). */
+  readonly order: string[] = [];
   messages = 0;
   private constructor(private readonly client: MqttClient) {}
 
@@ -34,7 +36,10 @@ export class MqttCollector {
       if (packet.retain) return;
       collector.messages++;
       const parsed = JSON.parse(text) as { key: string } | Array<{ key: string }>;
-      for (const r of Array.isArray(parsed) ? parsed : [parsed]) collector.counts.set(r.key, (collector.counts.get(r.key) ?? 0) + 1);
+      for (const r of Array.isArray(parsed) ? parsed : [parsed]) {
+        collector.counts.set(r.key, (collector.counts.get(r.key) ?? 0) + 1);
+        collector.order.push(r.key);
+      }
     });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => client.subscribe(filter, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
