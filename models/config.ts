@@ -58,7 +58,7 @@ export const DEFAULT_ALARM_RULES: AlarmRuleConfig[] = [
   { name: 'pack_failure_risk', signal: 'failure_pack.failure_probability', op: '>', threshold: 0.7, clear: 0.5, severity: 'critical', device_kind: 'battery' },
   { name: 'charger_failure_risk', signal: 'failure_charger.failure_probability', op: '>', threshold: 0.7, clear: 0.5, severity: 'critical', device_kind: 'charger' },
   { name: 'pack_anomaly', signal: 'anomaly_pack.anomaly_score', op: '>', threshold: 6, clear: 4, severity: 'warning', device_kind: 'battery' },
-  { name: 'rul_low', signal: 'rul_capacity.rul_cycles', op: '<', threshold: 100, clear: 120, severity: 'warning', device_kind: 'battery' },
+  { name: 'rul_low', signal: 'rul_capacity.remaining_cycles', op: '<', threshold: 100, clear: 120, severity: 'warning', device_kind: 'battery' },
 ];
 
 export const maintenanceSchema = z.strictObject({

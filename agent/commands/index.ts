@@ -3,9 +3,13 @@ import type { Command } from './command.js';
 import { runCommand } from './run.js';
 import { checkConfigCommand } from './check-config.js';
 import { decodeCommand } from './decode.js';
+import { bufferStatusCommand } from './buffer-status.js';
+import { predictCommand } from './predict.js';
 
 export const commands: Command[] = [
   runCommand,
   checkConfigCommand,
   decodeCommand,
+  bufferStatusCommand,
+  predictCommand,
 ];

@@ -6,6 +6,7 @@
  *                  or RUL < within_7_days_rul_cycles
  *   WITHIN_30_DAYS failure probability >= within_30_days_probability, or RUL < within_30_days_rul_cycles
  *   NONE           otherwise
+ * (RUL = the latest `remaining_cycles` output of a model, e.g. rul_capacity, when one is configured.)
  * It is emitted as a prediction record of the pseudo-model `maintenance` whose output
  * `recommendation` is the level code (0 NONE, 1 WITHIN_30_DAYS, 2 WITHIN_7_DAYS, 3 IMMEDIATE),
  * because prediction outputs are numbers; the code is ordered so that larger means more urgent.

@@ -184,7 +184,7 @@ export class ScoringStage {
   private maintenanceRecord(device: string): PendingRecord {
     const latest = this.latest.get(device) ?? {};
     const probabilities = Object.entries(latest).filter(([k]) => k.endsWith('.failure_probability')).map(([, v]) => v);
-    const rul = Object.entries(latest).find(([k]) => k.endsWith('.rul_cycles'))?.[1];
+    const rul = Object.entries(latest).find(([k]) => k.endsWith('.remaining_cycles') || k.endsWith('.rul_cycles'))?.[1];
     const level = recommend({
       ...(probabilities.length ? { failureProbability: Math.max(...probabilities) } : {}),
       ...(rul !== undefined ? { rulCycles: rul } : {}),
