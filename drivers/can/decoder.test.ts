@@ -51,6 +51,13 @@ describe.skipIf(!HAVE_CAN_DATA)(`hand-verified decodes with the real DBCs${CAN_D
     expect(v['SmoothBattCurrent132']).toBeCloseTo(12.3, 10);
     expect(v['RawBattCurrent132']).toBeCloseTo(0, 10);
     expect(v['ChargeHoursRemaining132']).toBe(0);
+    // A frame labelled by a third party (fl4p/tescan README, from a community Model 3 CAN sheet):
+    // "306 70 96 AE FF 5C 26 FF 0F  batV=385.12 RawBattCurrent=9, SmoothBattCurrent=8.2, ChargeHRemain=4095"
+    const labelled = values(decoder.decode({ id: 306, extended: false, data: bytes('70 96 AE FF 5C 26 FF 0F') }));
+    expect(labelled['BattVoltage132']).toBeCloseTo(385.12, 10);
+    expect(labelled['RawBattCurrent132']).toBeCloseTo(9, 10);
+    expect(labelled['SmoothBattCurrent132']).toBeCloseTo(8.2, 10);
+    expect(labelled['ChargeHoursRemaining132']).toBe(4095);
     // BMS_contactorState 8|3@1+ in 0x212: byte1 = 0x05 -> raw 5, labelled by VAL_.
     const status = decoder.decode({ id: 0x212, extended: false, data: bytes('00 05 00 00 00 00 00 00') });
     const contactor = status?.signals.find((s) => s.name === 'BMS_contactorState');
