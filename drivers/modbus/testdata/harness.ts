@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ManualClock } from '../../../agent/clock.js';
@@ -16,7 +16,9 @@ import type { Table } from '../map-schema.js';
 
 /** The python3 on PATH may lack pymodbus; Debian's lives here. */
 export const PYTHON = '/usr/bin/python3';
-const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'server.py');
+const here = dirname(fileURLToPath(import.meta.url));
+/** Beside this file in the source tree; the compiled copy (dist/, used by the bench) looks back. */
+const SERVER = [join(here, 'server.py'), resolve(here, '../../../../drivers/modbus/testdata/server.py')].find((f) => existsSync(f)) ?? join(here, 'server.py');
 
 export const havePymodbus = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import pymodbus.server']).status === 0;
 export const haveSocat = spawnSync('socat', ['-V']).status === 0;
