@@ -24,8 +24,7 @@ import { type Demand, DriveProfile, IdleProfile, type Profile, StorageProfile } 
 import { Rng } from './rng.js';
 import { sensorCells, sensorCount } from './thermal.js';
 
-/** Largest sub-step while current flows (s) and at rest (s). */
-export const MAX_STEP_ACTIVE_S = 1;
+/** Largest sub-step at rest (s); while current flows it is config.max_step_s (default 1 s). */
 export const MAX_STEP_REST_S = 60;
 /** Nominal cell voltage that turns Ah into Wh for the power C-rates. */
 const NOMINAL_CELL_V = { nmc: 3.65, lfp: 3.2 } as const;
@@ -43,6 +42,7 @@ export class BatterySimulator implements DeviceSimulator {
   /** Pessimistic resistance per cell used to predict when a limit check is worth a full pass. */
   private readonly rGuard: number;
   private lastPhase = 'rest';
+  private readonly maxActiveStepS: number;
 
   constructor(opts: DeviceOptions, seed: number) {
     const c = opts.config;
@@ -75,6 +75,7 @@ export class BatterySimulator implements DeviceSimulator {
     this.faults = new FaultSchedule(c.faults, 'battery', c.capacity_ah);
     this.sensors = sensorCount(c.cells_series);
     this.stuckC = new Float64Array(this.sensors).fill(Number.NaN);
+    this.maxActiveStepS = c.max_step_s;
     this.rGuard = (4 * (this.chem.r0OhmAh + this.chem.r1OhmAh)) / c.capacity_ah;
   }
 
@@ -93,7 +94,7 @@ export class BatterySimulator implements DeviceSimulator {
       const status = { socPct: this.socPct(), currentA: this.pack.currentA, packVoltageV: this.pack.packV };
       const next = this.profile.next(this.t, status);
       this.lastPhase = next.phase;
-      const maxStep = next.demand.kind === 'rest' ? MAX_STEP_REST_S : MAX_STEP_ACTIVE_S;
+      const maxStep = next.demand.kind === 'rest' ? MAX_STEP_REST_S : this.maxActiveStepS;
       let h = Math.min(end - this.t, maxStep, this.faults.nextBoundary(this.t) - this.t);
       if (next.untilS - this.t > 1e-9) h = Math.min(h, next.untilS - this.t);
       this.pack.step(h, this.currentFor(next.demand, h));

@@ -33,6 +33,8 @@ export interface ChemistryParams {
   /** BMS alarm thresholds per cell (V). Above the charge set point / below the empty OCV minus a margin. */
   overvoltageV: number;
   undervoltageV: number;
+  /** The BMS balances cells while the highest is above this (V): top of charge only for LFP. */
+  balanceStartV: number;
   /** Drive profile stops discharging when the weakest cell sags to this under load (V). */
   dischargeCutoffV: number;
   /** Ohmic resistance times capacity (ohm*Ah) at 25 degC: 1.5 mOhm for a 60 Ah cell (NMC). */
@@ -67,6 +69,7 @@ export const CHEMISTRIES: Record<Chemistry, ChemistryParams> = {
     chargeVoltageV: 4.2,
     overvoltageV: 4.25,
     undervoltageV: 2.9,
+    balanceStartV: 4.0,
     dischargeCutoffV: 3.1,
     r0OhmAh: 0.09,
     r1OhmAh: 0.06,
@@ -85,6 +88,7 @@ export const CHEMISTRIES: Record<Chemistry, ChemistryParams> = {
     chargeVoltageV: 3.6,
     overvoltageV: 3.65,
     undervoltageV: 2.5,
+    balanceStartV: 3.4,
     dischargeCutoffV: 2.7,
     r0OhmAh: 0.1,
     r1OhmAh: 0.06,

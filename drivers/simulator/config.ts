@@ -47,6 +47,11 @@ export const simulatorConfigSchema = z.strictObject({
   /** Charger: rated power and mean number of sessions per day. */
   max_power_kw: z.number().positive().max(400).default(22),
   sessions_per_day: z.number().min(0).max(200).default(6),
+  /**
+   * Largest physics sub-step (simulated s) while current flows. 1 s resolves regen pulses and the
+   * CV taper; bulk training-data generation may raise it (up to 10 s) for speed.
+   */
+  max_step_s: z.number().min(0.1).max(10).default(1),
   faults: z.array(simulatedFaultSchema).default([]),
 });
 export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;

@@ -47,6 +47,8 @@ export class Pack {
   private r0New: Float64Array;
   private r1New: Float64Array;
   private selfLeakA: Float64Array;
+  /** Passive balancing bleed (A) per cell, decided by the BMS at each slow update. */
+  private balanceA: Float64Array;
   private ageRate: Float64Array;
   private cycleFade: Float64Array;
   private calendarAgeS: Float64Array;
@@ -91,6 +93,7 @@ export class Pack {
     this.r1New = new Float64Array(n);
     this.shortA = new Float64Array(n);
     this.selfLeakA = new Float64Array(n);
+    this.balanceA = new Float64Array(n);
     this.ageRate = new Float64Array(n);
     this.cycleFade = new Float64Array(n);
     this.calendarAgeS = new Float64Array(n);
@@ -143,7 +146,7 @@ export class Pack {
     let toFull = Infinity;
     for (let i = 0; i < this.n; i++) {
       const short = this.shortA[i] as number;
-      const leak = (this.selfLeakA[i] as number) + short;
+      const leak = (this.selfLeakA[i] as number) + (this.balanceA[i] as number) + short;
       const q = this.capAh[i] as number;
       const s = (soc[i] as number) + ((I - leak) * dt) / (3600 * q);
       soc[i] = s;
@@ -194,6 +197,25 @@ export class Pack {
     }
     this.slowElapsedS = 0;
     this.slowAh = 0;
+    this.decideBalancing();
+  }
+
+  /**
+   * Passive balancing as most BMSs do it: near the top of charge (charging or resting, highest
+   * cell above the chemistry's balancing voltage) every cell more than 10 mV above the lowest is
+   * bled through a resistor at ~C/500 (at least 50 mA; typical BMS bleed currents are 50-200 mA).
+   * Without it a new LFP pack shows a large voltage spread at every top of charge.
+   */
+  private decideBalancing(): void {
+    const idle = Math.abs(this.currentA) < this.nominalAh / 50;
+    const on = (this.currentA > 0 || idle) && this.maxCellV > this.chem.balanceStartV;
+    if (!on) {
+      this.balanceA.fill(0);
+      return;
+    }
+    const bleed = Math.max(0.05, this.nominalAh / 500);
+    const floor = this.minCellV + 0.01;
+    for (let i = 0; i < this.n; i++) this.balanceA[i] = this.cellVoltage(i) > floor ? bleed : 0;
   }
 
   private updateExtremes(currentA: number): void {
