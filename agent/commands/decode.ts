@@ -67,6 +67,8 @@ Exit codes: 0 decoded, 2 bad usage or a DBC syntax error, 1 the log could not be
         if (!process.stdout.write(`${line}\n`)) await once(process.stdout, 'drain');
       }
     } catch (err) {
+      // `ev-edge decode ... | head` closes the pipe early: that is the reader's choice, not a failure.
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') return 0;
       process.stderr.write(`ev-edge decode: cannot read ${logPath}: ${(err as Error).message}\n`);
       return 1;
     }
