@@ -22,6 +22,7 @@ import { HttpEndpoint, json, text } from './http.js';
 import { createLogger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
+import { SdNotify } from './sd-notify.js';
 import type { EdgeRecord } from './record.js';
 
 export interface AgentOptions {
@@ -41,6 +42,7 @@ export class Agent {
   private pipeline: Pipeline | undefined;
   private buffer: RecordBuffer | undefined;
   private readonly housekeeping: Housekeeping;
+  private readonly notify: SdNotify;
   private statsTimer: NodeJS.Timeout | undefined;
   private ready = false;
   private stopping: Promise<void> | undefined;
@@ -54,6 +56,7 @@ export class Agent {
     this.log = options.log ?? createLogger(config.log.level);
     this.http = new HttpEndpoint(config.http.token);
     this.housekeeping = new Housekeeping(this.log, this.metrics);
+    this.notify = new SdNotify(this.log);
   }
 
   static async start(options: AgentOptions): Promise<Agent> {
@@ -135,6 +138,10 @@ export class Agent {
     }
     this.metrics.clockTrusted.set(this.clock.trusted() ? 1 : 0);
     this.ready = true;
+    // The watchdog pings come from this process's event loop: if it hangs, they stop and
+    // systemd restarts the agent.
+    this.notify.ready(`${config.devices.length} device(s)`);
+    this.notify.startWatchdog();
     this.log.info({ devices: config.devices.length, gateway: config.gateway.id }, 'agent ready');
   }
 
@@ -191,6 +198,7 @@ export class Agent {
 
   private async stopComponents(): Promise<void> {
     this.ready = false;
+    this.notify.stopping();
     if (this.statsTimer) clearInterval(this.statsTimer);
     await Promise.all(this.runners.map((r) => r.stop()));
     await this.pipeline?.stop();
@@ -198,6 +206,7 @@ export class Agent {
     await this.http.close();
     this.buffer?.close();
     this.buffer = undefined;
+    this.notify.close();
     this.log.info('agent stopped');
   }
 }
