@@ -4,7 +4,7 @@
  * the online engine feeds them the Q(V) curves it captured on full discharges, so both sides compute
  * the same numbers with the same code.
  */
-import { centredMedian, fitLine, kurtosis, log10Abs, mean, skewness, variance } from './stats.js';
+import { despike, fitLine, kurtosis, log10Abs, mean, skewness, variance } from './stats.js';
 
 /** Feature names in the order the cycle_life model card lists them. */
 export const SEVERSON_FEATURE_NAMES = [
@@ -39,7 +39,7 @@ export function deltaQStatistics(qEarly: readonly number[], qLate: readonly numb
 
 /**
  * Capacity-fade features from per-cycle discharge capacity (Ah) indexed by cycle number. The
- * capacity series is median-filtered first: the published arrays hold single-cycle glitches of ~31 Ah
+ * capacity series is de-spiked first: the published arrays hold single-cycle glitches of ~31 Ah
  * (e.g. train/cell2 cycle 12) that would otherwise dominate max-minus-cycle-2 and the slope.
  */
 export function capacityFadeFeatures(cycles: readonly number[], capacityAh: readonly number[]) {
@@ -47,7 +47,7 @@ export function capacityFadeFeatures(cycles: readonly number[], capacityAh: read
   const idx100 = cycles.indexOf(100);
   if (idx2 < 0 || idx100 < 0) throw new Error('capacity history must include cycles 2 and 100');
   const xs = cycles.slice(idx2, idx100 + 1);
-  const ys = centredMedian(capacityAh.slice(idx2, idx100 + 1));
+  const ys = despike(capacityAh.slice(idx2, idx100 + 1));
   const line = fitLine(xs, ys);
   const c2 = ys[0] as number;
   return {

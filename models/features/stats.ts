@@ -107,3 +107,16 @@ export function centredMedian(xs: readonly number[], window = 5): number[] {
   const h = window >> 1;
   return xs.map((_, i) => median(xs.slice(Math.max(0, i - h), Math.min(xs.length, i + h + 1))));
 }
+
+/**
+ * Replace isolated spikes: a value further than `maxRelDev` (relative) from the median of its centred
+ * window takes that median; every other value is kept exactly (unlike a plain median filter, which
+ * also shifts the ends of a smoothly fading series).
+ */
+export function despike(xs: readonly number[], window = 5, maxRelDev = 0.05): number[] {
+  const med = centredMedian(xs, window);
+  return xs.map((x, i) => {
+    const m = med[i] as number;
+    return Math.abs(x - m) > maxRelDev * Math.abs(m) ? m : x;
+  });
+}

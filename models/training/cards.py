@@ -18,7 +18,7 @@ SEVERSON_INPUTS = {
     "dq_log_abs_mean": ("log10(Ah)", "log10 |mean of Q100(V) - Q10(V)|"),
     "dq_log_abs_skew": ("log10", "log10 |skewness of Q100(V) - Q10(V)|"),
     "dq_log_abs_kurt": ("log10", "log10 |Pearson kurtosis of Q100(V) - Q10(V)|"),
-    "cap_fade_slope": ("Ah/cycle", "slope of a linear fit of discharge capacity over cycles 2..100 (5-cycle median filtered)"),
+    "cap_fade_slope": ("Ah/cycle", "slope of a linear fit of discharge capacity over cycles 2..100 (single-cycle spikes removed)"),
     "cap_fade_intercept": ("Ah", "intercept of that linear fit"),
     "cap_max_minus_c2": ("Ah", "maximum discharge capacity over cycles 2..100 minus capacity at cycle 2"),
     "cap_c2": ("Ah", "discharge capacity at cycle 2"),
