@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { RecordBuffer } from './buffer.js';
+import { DEAD_LETTER_KEEP, type RecordBuffer } from './buffer.js';
 import { batteryRecord, openTestBuffer, tempDir } from './test-support.js';
 import type { ManualClock } from '../../agent/clock.js';
 
@@ -81,6 +81,17 @@ describe('RecordBuffer cursors', () => {
     // Dead-lettering an already acknowledged row changes nothing.
     buffer.deadLetter('a', [{ id: all[0] as number, reason: 'late' }]);
     expect(buffer.stats().sinks[0]?.deadLetters).toBe(1);
+  });
+
+  it('keeps only the newest DEAD_LETTER_KEEP dead letters per sink', () => {
+    const n = DEAD_LETTER_KEEP + 7;
+    buffer.append(Array.from({ length: n }, (_, i) => batteryRecord('pack-1', clock.now(), i)));
+    const rows = buffer.pending('a', n);
+    buffer.deadLetter('a', rows.map((r) => ({ id: r.id, reason: 'rejected' })));
+    buffer.deadLetter('b', rows.slice(0, 3).map((r) => ({ id: r.id, reason: 'rejected' })));
+    expect(buffer.stats().sinks.map((s) => s.deadLetters)).toEqual([n, 3]);
+    buffer.applyRetention();
+    expect(buffer.stats().sinks.map((s) => s.deadLetters)).toEqual([DEAD_LETTER_KEEP, 3]);
   });
 
   it('reports the age of the oldest unsent record per sink', () => {
