@@ -97,6 +97,15 @@ describe('config', () => {
     expect(problemsOf('', { EV_EDGE__BUFFER__SYNCHRONOUS: 'maybe' })[0]).toMatch(/buffer\.synchronous/);
   });
 
+  it('reads systemd credentials named like overrides from $CREDENTIALS_DIRECTORY', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ev-edge-creds-'));
+    writeFileSync(join(dir, 'EV_EDGE__HTTP__TOKEN'), 'from-credential-file\n');
+    writeFileSync(join(dir, 'unrelated'), 'ignored');
+    expect(loadConfig(undefined, { CREDENTIALS_DIRECTORY: dir }).http.token).toBe('from-credential-file');
+    // The environment wins over a credential file.
+    expect(loadConfig(undefined, { CREDENTIALS_DIRECTORY: dir, EV_EDGE__HTTP__TOKEN: 'from-environment' }).http.token).toBe('from-environment');
+  });
+
   it('names an unreadable file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ev-edge-config-'));
     expect(() => loadConfig(join(dir, 'missing.yaml'), {})).toThrow(/missing\.yaml: cannot read/);

@@ -3,7 +3,8 @@
  * at once, each as "FILE:LINE:COL path: what was expected", so an operator fixes a broken file in
  * one pass rather than one error per restart.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { configSchema, type AgentConfig } from './schema.js';
 
@@ -103,8 +104,30 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   throw new ConfigError(file, problems);
 }
 
+/**
+ * systemd credentials (LoadCredential=NAME:PATH) arrive as files in $CREDENTIALS_DIRECTORY. A file
+ * named like an override (EV_EDGE__SINKS__MQTT__PASSWORD) is applied as that override, so secrets
+ * never sit in the config file or the unit's environment. The environment wins on a clash.
+ */
+export function withCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const dir = env.CREDENTIALS_DIRECTORY;
+  if (!dir) return env;
+  const merged: NodeJS.ProcessEnv = {};
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new ConfigError(dir, [`${dir}: cannot read systemd credentials: ${(err as Error).message}`]);
+  }
+  for (const name of names) {
+    if (name.startsWith(ENV_PREFIX)) merged[name] = readFileSync(join(dir, name), 'utf8').replace(/\r?\n$/, '');
+  }
+  return { ...merged, ...env };
+}
+
 /** Load a config file, or the built-in default when `file` is undefined. */
-export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+export function loadConfig(file: string | undefined, rawEnv: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const env = withCredentials(rawEnv);
   if (file === undefined) return parseConfig(DEFAULT_CONFIG_YAML, '(built-in default)', env);
   let text: string;
   try {
