@@ -72,6 +72,55 @@ describe.skipIf(!havePymodbus)('ModbusDriver over TCP against pymodbus (needs /u
     expect(ctx.state).toBe('running');
   });
 
+  it('splits a request that reads across an unmapped hole after IllegalDataAddress, then reads all points', async () => {
+    const own = await startServer({ transport: 'tcp', port: 0, units: { 1: { holding: { 100: [4012], 105: [3987] } } } });
+    const dir = mkdtempSync(join(tmpdir(), 'ev-edge-map-'));
+    const mapFile = join(dir, 'holes.yaml');
+    writeFileSync(
+      mapFile,
+      'name: holes\nkind: battery\npoints:\n' +
+        '  - { name: max, address: 100, type: uint16, scale: 0.001, field: cellVoltageMaxV }\n' +
+        '  - { name: min, address: 105, type: uint16, scale: 0.001, field: cellVoltageMinV }\n',
+    );
+    try {
+      const ctx = new RecordingContext('pack-holes', 'battery');
+      const driver = await started(tcpConfig(own.port, { map: mapFile, max_gap: 10 }), ctx);
+      expect(driver.requests).toHaveLength(1);
+      await waitFor(() => ctx.readings.length >= 2, 5000, 'readings after the split');
+      expect(driver.requests.map((r) => [r.start, r.count])).toEqual([[100, 1], [105, 1]]);
+      expect(ctx.errors.map((e) => e.reason)).toEqual(['exception_IllegalDataAddress']);
+      expect(ctx.readings.at(-1)?.body).toEqual({ type: 'battery', battery: { cellVoltageMaxV: 4.012, cellVoltageMinV: 3.987 } });
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('reads input registers, coils and discrete inputs', async () => {
+    const own = await startServer({
+      transport: 'tcp', port: 0,
+      units: { 1: { input: { 10: [0xff38] }, coil: { 0: [0, 1, 0] }, discrete: { 4: [1] } } },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'ev-edge-map-'));
+    const mapFile = join(dir, 'tables.yaml');
+    writeFileSync(
+      mapFile,
+      'name: tables\nkind: battery\npoints:\n' +
+        '  - { name: t, table: input, address: 10, type: int16, scale: 0.1, field: tempMinC, unit: C }\n' +
+        '  - { name: c0, table: coil, address: 0, type: bool, field: alarmFlags, enum: { 0: null, 1: coil_zero } }\n' +
+        '  - { name: c1, table: coil, address: 1, type: bool, field: alarmFlags, enum: { 0: null, 1: contactor_open } }\n' +
+        '  - { name: d4, table: discrete, address: 4, type: bool, field: alarmFlags, enum: { 0: null, 1: door_open } }\n',
+    );
+    try {
+      const ctx = new RecordingContext('pack-tables', 'battery');
+      await started(tcpConfig(own.port, { map: mapFile }), ctx);
+      await waitFor(() => ctx.readings.length >= 1, 5000, 'a reading');
+      expect(ctx.readings[0]?.body).toEqual({ type: 'battery', battery: { tempMinC: -20, alarmFlags: ['contactor_open', 'door_open'] } });
+      expect(ctx.errors).toEqual([]);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('counts timeouts for a wrong unit id, goes stale, emits nothing, and does not stall another device', async () => {
     const silent = new RecordingContext('pack-wrong-unit', 'battery');
     const healthy = new RecordingContext('pack-ok', 'battery');

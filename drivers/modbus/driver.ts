@@ -37,7 +37,7 @@ const RETRIABLE_EXCEPTIONS = new Set(['Acknowledge', 'ServerDeviceBusy', 'Gatewa
 export class ModbusDriver implements Driver {
   readonly type = 'modbus';
   readonly map: RegisterMap;
-  readonly requests: ReadRequest<MapPoint>[];
+  private plan: ReadRequest<MapPoint>[];
   private link: ModbusLink | undefined;
   private ctx: DriverContext | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -53,7 +53,12 @@ export class ModbusDriver implements Driver {
   ) {
     const loadOptions = config.base_address === undefined ? {} : { baseAddress: config.base_address };
     this.map = loadRegisterMap(config.map, loadOptions);
-    this.requests = planRequests(this.map.points, { maxGap: config.max_gap, maxRegisters: config.max_registers });
+    this.plan = planRequests(this.map.points, { maxGap: config.max_gap, maxRegisters: config.max_registers });
+  }
+
+  /** The read requests one poll makes (changes when a request across a hole is split). */
+  get requests(): readonly ReadRequest<MapPoint>[] {
+    return this.plan;
   }
 
   async probe(): Promise<boolean> {
@@ -98,22 +103,40 @@ export class ModbusDriver implements Driver {
     const link = this.link;
     const result: PollResult = { ioErrors: [], problems: [] };
     if (!link) throw new Error('modbus driver not started');
+    const requests = this.plan;
     const words: Array<number[] | undefined> = [];
-    for (const request of this.requests) {
+    for (const request of requests) {
       try {
         words.push(await this.readWithRetry(link, request));
       } catch (error) {
         const io = error as ModbusIoError;
         result.ioErrors.push(io);
         if (!(io instanceof ModbusExceptionError)) return result;
+        if (io.exception === 'IllegalDataAddress') this.splitAcrossHoles(request);
         words.push(undefined);
       }
     }
     if (words.every((w) => w === undefined)) return result;
-    const raws = decodePoints(this.requests, words, result.problems);
+    const raws = decodePoints(requests, words, result.problems);
     if (result.problems.some((p) => p.fatal)) return result;
     result.body = buildBody(this.map, raws, result.problems);
     return result;
+  }
+
+  /**
+   * Many devices refuse a read that spans an unmapped register. When a merged request that reads
+   * through a hole gets IllegalDataAddress, re-plan its points without holes from the next poll on,
+   * so one map serves strict and lenient devices alike (the points really missing stay missing).
+   */
+  private splitAcrossHoles(request: ReadRequest<MapPoint>): void {
+    const covered = new Set(request.points.flatMap((p) => Array.from({ length: p.count }, (_, i) => p.address + i)));
+    if (covered.size === request.count) return;
+    const split = planRequests(request.points, { maxGap: 0, maxRegisters: this.config.max_registers });
+    this.plan = this.plan.flatMap((r) => (r === request ? split : [r]));
+    this.ctx?.log.info(
+      { device: this.ctx.deviceId, table: request.table, start: request.start, count: request.count, into: split.length },
+      'modbus read across unmapped registers refused; reading around the holes from now on',
+    );
   }
 
   private async readWithRetry(link: ModbusLink, request: ReadRequest<MapPoint>): Promise<number[]> {
