@@ -33,6 +33,7 @@ export class CanDriver implements Driver {
   private timer: NodeJS.Timeout | undefined;
   private state: DriverState | undefined;
   private decoder: CanDecoder | undefined;
+  private stopping = false;
 
   constructor(private readonly options: CanDriverOptions) {}
 
@@ -64,6 +65,7 @@ export class CanDriver implements Driver {
       const decoded = decoder.decode(frame);
       if (decoded) assembler.update(decoded, atMs);
     };
+    this.stopping = false;
     this.setState(ctx, 'starting');
     if (config.replay) {
       const replay = config.replay;
@@ -84,6 +86,7 @@ export class CanDriver implements Driver {
           rewind: () => assembler.clear(),
         },
         (error) => {
+          if (this.stopping) return; // stop() ended it: not a finish, not a failure
           if (error) {
             ctx.reportError('replay_io', error);
             this.setState(ctx, 'failed');
@@ -99,12 +102,17 @@ export class CanDriver implements Driver {
     this.live = await openSocketCan(
       iface,
       (frame) => onFrame(frame, ctx.clock.monotonic()),
-      () => ctx.reportError('interface_stopped', { iface }),
+      () => {
+        if (this.stopping) return;
+        ctx.reportError('interface_stopped', { iface });
+        this.setState(ctx, 'failed');
+      },
     );
     this.timer = setInterval(() => this.cut(ctx, assembler.snapshot(ctx.clock.monotonic()), 'hardware'), intervalMs);
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.live?.stop();

@@ -22,15 +22,23 @@ export interface LogLineParser {
   parseLine(line: string, lineNo: number): LogFrame | LogLineError | undefined;
 }
 
-const HEX_BYTE = /^[0-9A-Fa-f]{2}$/;
+/** Value of one hex digit's char code, or -1. (Hand-rolled: this runs once per payload byte.) */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
 
 /** Parses a list of two-digit hex bytes; undefined when any is not exactly one hex byte. */
 export function hexBytes(parts: readonly string[]): Uint8Array | undefined {
   const data = new Uint8Array(parts.length);
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i] as string;
-    if (!HEX_BYTE.test(p)) return undefined;
-    data[i] = Number.parseInt(p, 16);
+    if (p.length !== 2) return undefined;
+    const hi = hexDigit(p.charCodeAt(0));
+    const lo = hexDigit(p.charCodeAt(1));
+    if (hi < 0 || lo < 0) return undefined;
+    data[i] = (hi << 4) | lo;
   }
   return data;
 }
