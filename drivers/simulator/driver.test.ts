@@ -87,7 +87,7 @@ describe('SimulatorDriver', () => {
     const driver = new SimulatorDriver({ deviceId: 'cp', kind: 'charger', intervalMs: 3_600_000, config: simulatorConfig({ acceleration: 1e6 }) });
     const { ctx, readings, errors } = context(clock, 'charger');
     await driver.start(ctx);
-    clock.advance(60_000);
+    clock.advance(600_000); // 6e11 simulated seconds requested
     driver.tick(ctx);
     await driver.stop();
     expect(errors).toEqual(['sim_behind']);
