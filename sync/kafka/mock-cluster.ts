@@ -35,9 +35,11 @@ export class MockKafka {
     return `127.0.0.1:${this.port}`;
   }
 
-  static async start(topic = 'ev-telemetry'): Promise<MockKafka> {
-    const child = spawn('kcat', ['-C', '-u', '-X', 'test.mock.num.brokers=1', '-b', 'localhost:1', '-t', topic, '-o', 'beginning',
-      '-d', 'broker', '-f', '%t\\t%p\\t%k\\t%h\\t%s\\n'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `readBack: false` (benchmarks): kcat consumes an idle topic, so reading costs no CPU. */
+  static async start(topic = 'ev-telemetry', options: { readBack?: boolean } = {}): Promise<MockKafka> {
+    const readBack = options.readBack ?? true;
+    const child = spawn('kcat', ['-C', '-u', '-X', 'test.mock.num.brokers=1', '-b', 'localhost:1', '-t', readBack ? topic : '__ev_edge_idle', '-o', 'beginning',
+      '-d', 'broker', '-f', '%t\\t%p\\t%k\\t%h\\t%s\\n'], { stdio: ['ignore', readBack ? 'pipe' : 'ignore', 'pipe'] });
     const port = await new Promise<number>((resolve, reject) => {
       let stderr = '';
       const timer = setTimeout(() => reject(new Error(`kcat mock cluster did not start: ${stderr.slice(-500)}`)), 10_000);
