@@ -183,6 +183,19 @@ describe.skipIf(!runnable)(`SerialBmsDriver over a socat pty pair${why}`, () => 
     expect(ctx.errors).toEqual([]);
   });
 
+  it('an RS485 adapter echoing our requests: echoes are counted as unexpected and never decoded', async () => {
+    for (const protocol of ['jbd', 'daly', 'jk'] as const) {
+      const { driver, ctx, emulator } = await rig(protocol);
+      emulator.echo = true;
+      await driver.start(ctx);
+      await readingsAfter(ctx, 0, 2);
+      expect(ctx.count('unexpected_frame')).toBeGreaterThanOrEqual(2);
+      expect(Object.keys(ctx.reasons())).toEqual(['unexpected_frame']);
+      expect(battery(ctx, 1).packVoltageV).toBe({ jbd: 15.6, daly: 53.2, jk: 13.21 }[protocol]);
+      await driver.stop();
+    }
+  });
+
   it('JK (encoded frames, 115200 baud): one read-all answer per record', async () => {
     const { driver, ctx } = await rig('jk');
     expect(driver.config.baud_rate).toBe(115200);

@@ -60,6 +60,8 @@ export class BmsEmulator {
   corruptAnswers = 0;
   /** Number of next answers cut off after their first half (the rest never comes). */
   truncateAnswers = 0;
+  /** Sends every request back before answering it, like a half-duplex RS485 adapter with echo. */
+  echo = false;
   /** While true, requests are read and counted but never answered. */
   silent = false;
   /** >0: answers go out in pieces of this many bytes, `chunkDelayMs` apart. */
@@ -99,6 +101,7 @@ export class BmsEmulator {
     for (const request of this.parser.push(chunk).frames) {
       const key = requestKey[this.protocol](request);
       this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+      if (this.echo) this.port?.write(request);
       if (this.silent) continue;
       const options = this.answers.get(key);
       if (!options) continue; // an unknown request goes unanswered, like on the real devices
