@@ -23,6 +23,9 @@ import { createLogger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { SdNotify } from './sd-notify.js';
+import { registerApi } from './status/api.js';
+import { LatestRecords } from './status/latest.js';
+import { STATUS_PAGE } from './status/page.js';
 import type { EdgeRecord } from './record.js';
 
 export interface AgentOptions {
@@ -38,6 +41,7 @@ const STATS_INTERVAL_MS = 5000;
 export class Agent {
   readonly metrics = new AgentMetrics();
   readonly runners: DeviceRunner[] = [];
+  readonly latest = new LatestRecords();
   readonly http: HttpEndpoint;
   private pipeline: Pipeline | undefined;
   private buffer: RecordBuffer | undefined;
@@ -109,6 +113,7 @@ export class Agent {
       batchMax: config.buffer.batch_max_records,
       onCommitted: (records) => {
         if (debugCommits) this.logCommit(records);
+        this.latest.observe(records);
         this.options.onCommitted?.(records);
       },
     });
@@ -171,7 +176,19 @@ export class Agent {
   }
 
   private routes(): void {
+    const { config } = this.options;
+    registerApi(this.http, {
+      devices: config.devices,
+      runners: this.runners,
+      latest: this.latest,
+      buffer: () => this.buffer,
+      sinkStates: () => ({}),
+      modelStatus: () => [],
+      clockTrusted: () => this.clock.trusted(),
+      gatewayId: config.gateway.id,
+    });
     this.http
+      .route('/', () => ({ status: 200, contentType: 'text/html; charset=utf-8', body: STATUS_PAGE }))
       .route('/metrics', async () => ({
         status: 200,
         contentType: this.metrics.registry.contentType,
