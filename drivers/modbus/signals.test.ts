@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseRegisterMap } from './map-loader.js';
+import { OCPP_CONNECTOR_STATUSES, OCPP_ERROR_CODES } from '../../agent/record.js';
+import { builtinMapNames, loadRegisterMap, parseRegisterMap } from './map-loader.js';
 import { planRequests } from './planner.js';
 import { buildBody, decodePoints, type Problem } from './signals.js';
 
@@ -80,5 +82,34 @@ describe('buildBody', () => {
     const { problems } = read(yaml, { 0: 1, 1: 400 });
     expect(problems).toMatchObject([{ reason: 'unexpected_value', fatal: true }]);
     expect(read(yaml, { 0: 802, 1: 400 }).problems).toEqual([]);
+  });
+});
+
+describe('shipped maps on random registers (property)', () => {
+  it.each(builtinMapNames())('%s: any register contents give a well-formed body, never an exception', (name) => {
+    const map = loadRegisterMap(name);
+    const requests = planRequests(map.points);
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 125, maxLength: 125 }), { minLength: requests.length, maxLength: requests.length }),
+        fc.array(fc.boolean(), { minLength: requests.length, maxLength: requests.length }),
+        (images, failed) => {
+          const problems: Problem[] = [];
+          const words = requests.map((r, i) => (failed[i] ? undefined : images[i]!.slice(0, r.count)));
+          const body = buildBody(map, decodePoints(requests, words, problems), problems);
+          const signals = (body.type === 'battery' ? body.battery : body.type === 'charger' ? body.charger : {}) as Record<string, unknown>;
+          expect(body.type).toBe(map.kind);
+          for (const [field, value] of Object.entries(signals)) {
+            if (field === 'connectorStatus') expect(OCPP_CONNECTOR_STATUSES).toContain(value);
+            else if (field === 'errorCodes') for (const code of value as string[]) expect(OCPP_ERROR_CODES).toContain(code);
+            else if (field === 'alarmFlags') for (const flag of value as string[]) expect(flag).toMatch(/^[a-z][a-z0-9_]*$/);
+            else if (field === 'chargingState') expect(['charging', 'discharging', 'idle']).toContain(value);
+            else expect(Number.isFinite(value), `${field}=${String(value)}`).toBe(true);
+          }
+          for (const p of problems) expect(['unexpected_value', 'unmapped_enum_value', 'non_finite_value']).toContain(p.reason);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
