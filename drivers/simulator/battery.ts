@@ -16,6 +16,7 @@
 import type { BatterySignals, ChargingState } from '../../agent/record.js';
 import type { DriverReading } from '../driver.js';
 import { batteryAlarms } from './alarms.js';
+import { chargeCurrentLimit, dischargeCurrentLimit } from './bms.js';
 import { CHEMISTRIES, type ChemistryParams } from './chemistry.js';
 import type { DeviceOptions, DeviceSimulator } from './device.js';
 import { FaultSchedule, type ScheduledFault } from './faults.js';
@@ -116,9 +117,9 @@ export class BatterySimulator implements DeviceSimulator {
     }
     const dI = amps - pack.currentA;
     if (amps > 0 && pack.maxCellV + Math.max(0, dI) * this.rGuard > cvLimitV - 0.05) {
-      amps = Math.min(amps, Math.max(0, pack.chargeCurrentLimit(cvLimitV, h)));
+      amps = Math.min(amps, Math.max(0, chargeCurrentLimit(pack, cvLimitV, h)));
     } else if (amps < 0 && pack.minCellV + Math.min(0, dI) * this.rGuard < this.chem.dischargeCutoffV + 0.05) {
-      amps = Math.max(amps, Math.min(0, pack.dischargeCurrentLimit(this.chem.dischargeCutoffV, h)));
+      amps = Math.max(amps, Math.min(0, dischargeCurrentLimit(pack, this.chem.dischargeCutoffV, h)));
     }
     return amps;
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { chargeCurrentLimit } from './bms.js';
 import { CHEMISTRIES, type Chemistry } from './chemistry.js';
 import { Pack } from './pack.js';
 import { Rng } from './rng.js';
@@ -80,7 +81,7 @@ describe('Pack (cell equivalent circuit)', () => {
 
   it('the charge current limit holds the highest cell at the set point (constant voltage)', () => {
     const p = makePack('nmc', { soc: 0.97 });
-    for (let k = 0; k < 600; k++) p.step(1, Math.min(60, p.chargeCurrentLimit(4.2, 1)));
+    for (let k = 0; k < 600; k++) p.step(1, Math.min(60, chargeCurrentLimit(p, 4.2, 1)));
     // The limit ignores the OCV rise within the 1 s step: overshoot stays far below 1 mV.
     expect(p.maxCellV).toBeLessThanOrEqual(4.2 + 0.001);
     expect(p.maxCellV).toBeGreaterThan(4.19);
@@ -110,6 +111,18 @@ describe('Pack (cell equivalent circuit)', () => {
     const hot = makePack('nmc', { ambientC: 40 });
     cycle(hot, 500);
     expect(hot.meanCapacityAh()).toBeLessThan(nmc.meanCapacityAh());
+  });
+
+  it('passive balancing bleeds the high cells at the top of charge, never the lowest', () => {
+    const p = makePack('lfp', { cells: 4 });
+    [0.975, 0.995, 0.985, 0.975].forEach((s, i) => (p.soc[i] = s));
+    p.step(1, 0);
+    const lowestBefore = p.soc[0] as number;
+    const spread = (): number => Math.max(...p.soc) - Math.min(...p.soc);
+    const before = spread();
+    for (let k = 0; k < 8 * 60; k++) p.step(60, 0); // 8 h resting full
+    expect(spread()).toBeLessThan(before / 2);
+    expect(lowestBefore - (p.soc[0] as number)).toBeLessThan(0.001); // self-discharge only
   });
 
   it('series-string SoC is limited by the emptiest and fullest cells', () => {

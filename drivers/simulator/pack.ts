@@ -10,6 +10,7 @@
  * every sub-step touches every cell (96 cells x 1 s steps over months of simulated time).
  */
 import { arrhenius, calendarFade, calendarSocStress, EA_CALENDAR, EA_CYCLE, MAX_FADE, resistanceTemperatureFactor } from './ageing.js';
+import { decideBalancing } from './bms.js';
 import { type ChemistryParams, ocv } from './chemistry.js';
 import type { Rng } from './rng.js';
 import { cellThermalParams, MIN_COOLING_FRACTION } from './thermal.js';
@@ -47,8 +48,8 @@ export class Pack {
   private r0New: Float64Array;
   private r1New: Float64Array;
   private selfLeakA: Float64Array;
-  /** Passive balancing bleed (A) per cell, decided by the BMS at each slow update. */
-  private balanceA: Float64Array;
+  /** Passive balancing bleed (A) per cell, decided by the BMS (bms.ts) at each slow update. */
+  readonly balanceA: Float64Array;
   private ageRate: Float64Array;
   private cycleFade: Float64Array;
   private calendarAgeS: Float64Array;
@@ -197,25 +198,7 @@ export class Pack {
     }
     this.slowElapsedS = 0;
     this.slowAh = 0;
-    this.decideBalancing();
-  }
-
-  /**
-   * Passive balancing as most BMSs do it: near the top of charge (charging or resting, highest
-   * cell above the chemistry's balancing voltage) every cell more than 10 mV above the lowest is
-   * bled through a resistor at ~C/500 (at least 50 mA; typical BMS bleed currents are 50-200 mA).
-   * Without it a new LFP pack shows a large voltage spread at every top of charge.
-   */
-  private decideBalancing(): void {
-    const idle = Math.abs(this.currentA) < this.nominalAh / 50;
-    const on = (this.currentA > 0 || idle) && this.maxCellV > this.chem.balanceStartV;
-    if (!on) {
-      this.balanceA.fill(0);
-      return;
-    }
-    const bleed = Math.max(0.05, this.nominalAh / 500);
-    const floor = this.minCellV + 0.01;
-    for (let i = 0; i < this.n; i++) this.balanceA[i] = this.cellVoltage(i) > floor ? bleed : 0;
+    decideBalancing(this);
   }
 
   private updateExtremes(currentA: number): void {
@@ -243,33 +226,6 @@ export class Pack {
     let v = 0;
     for (let i = 0; i < this.n; i++) v += this.cellVoltage(i);
     return v;
-  }
-
-  /**
-   * Largest current (A) for which no cell's terminal voltage ends a dt-second step above vLimit
-   * (charge) - the BMS/charger constant-voltage limit, solved from the exact RC update.
-   */
-  chargeCurrentLimit(vLimit: number, dt: number): number {
-    const e = Math.exp(-dt / this.chem.rcTauS);
-    let limit = Infinity;
-    for (let i = 0; i < this.n; i++) {
-      const head = vLimit - ocv(this.chem.ocvTable, this.soc[i] as number) - (this.vrc[i] as number) * e;
-      const amps = head / ((this.r0[i] as number) + (this.r1[i] as number) * (1 - e));
-      if (amps < limit) limit = amps;
-    }
-    return limit;
-  }
-
-  /** Most negative current (A) for which no cell sags below vLimit by the end of a dt-second step. */
-  dischargeCurrentLimit(vLimit: number, dt: number): number {
-    const e = Math.exp(-dt / this.chem.rcTauS);
-    let limit = -Infinity;
-    for (let i = 0; i < this.n; i++) {
-      const head = vLimit - ocv(this.chem.ocvTable, this.soc[i] as number) - (this.vrc[i] as number) * e;
-      const amps = head / ((this.r0[i] as number) + (this.r1[i] as number) * (1 - e));
-      if (amps > limit) limit = amps;
-    }
-    return limit;
   }
 
   /**
