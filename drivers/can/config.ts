@@ -12,6 +12,7 @@
  *     signal_max_age_ms: 5000
  */
 import { z } from 'zod';
+import { OCPP_CONNECTOR_STATUSES } from '../../agent/record.js';
 
 /** Numeric BatterySignals fields a CAN signal can feed (agent/record.ts). */
 export const BATTERY_FIELDS = [
@@ -40,6 +41,23 @@ export const signalMappingSchema = z.union([
 ]);
 export type SignalMappingConfig = z.infer<typeof signalMappingSchema>;
 
+/**
+ * Charger connector status from an enumerated signal: `values` maps raw values to OCPP statuses;
+ * without it, the signal's VAL_ label is used when it is an OCPP status name.
+ */
+export const statusMappingSchema = z.strictObject({
+  signal: signalRef,
+  values: z.record(z.string().regex(/^-?\d+$/, 'expected an integer raw value'), z.enum(OCPP_CONNECTOR_STATUSES)).optional(),
+});
+export type StatusMappingConfig = z.infer<typeof statusMappingSchema>;
+
+const mapSchema = z
+  .strictObject({
+    ...(Object.fromEntries(ALL_FIELDS.map((f) => [f, signalMappingSchema.optional()])) as Record<CanField, z.ZodOptional<typeof signalMappingSchema>>),
+    connectorStatus: statusMappingSchema.optional(),
+  })
+  .refine((m) => Object.values(m).some((v) => v !== undefined), 'map at least one field');
+
 export const replaySchema = z.strictObject({
   file: z.string().min(1),
   /** Default from the extension: .asc -> asc, .csv -> gvret, else candump. */
@@ -56,7 +74,7 @@ export const canConfigSchema = z
     interface: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'expected a network interface name such as can0').optional(),
     replay: replaySchema.optional(),
     dbc: z.string().min(1),
-    map: z.partialRecord(z.enum(ALL_FIELDS), signalMappingSchema).refine((m) => Object.keys(m).length > 0, 'map at least one field'),
+    map: mapSchema,
     /** A signal older than this is left out of records (never repeated forever). */
     signal_max_age_ms: z.number().int().min(1).max(3_600_000).default(5000),
   })

@@ -7,9 +7,9 @@
  * time it arrived, and builds one record body per interval from the values that are still fresh:
  * a signal that stopped arriving drops out after `maxAgeMs` instead of being repeated forever.
  */
-import type { DeviceKind } from '../../agent/record.js';
+import { OCPP_CONNECTOR_STATUSES, type ConnectorStatus, type DeviceKind } from '../../agent/record.js';
 import type { TelemetryBody } from '../driver.js';
-import { BATTERY_FIELDS, CHARGER_FIELDS, type CanConfig, type CanField } from './config.js';
+import { BATTERY_FIELDS, CHARGER_FIELDS, type CanConfig, type CanField, type SignalMappingConfig, type StatusMappingConfig } from './config.js';
 import { CanMappingError } from './errors.js';
 import { frameKey, INDEPENDENT_SIGNALS_MESSAGE, type DbcDatabase, type DbcMessage, type DbcSignal } from './dbc-model.js';
 import type { DecodedFrame } from './decoder.js';
@@ -17,25 +17,27 @@ import type { DecodedFrame } from './decoder.js';
 /** raw * factor + offset leaves binary-fraction noise (3817 * 0.1 = 381.70000000000005): 12 digits hide it. */
 const tidy = (v: number): number => Number(v.toPrecision(12));
 
-export interface FieldTarget {
-  field: CanField;
-  scale: number;
-  offset: number;
-}
+export type FieldTarget =
+  | { field: CanField; scale: number; offset: number }
+  /** Raw value -> status from `values`, else the VAL_ label when it names an OCPP status. */
+  | { field: 'connectorStatus'; values: Map<number, ConnectorStatus> | undefined };
+
+const OCPP_STATUS_SET: ReadonlySet<string> = new Set(OCPP_CONNECTOR_STATUSES);
 
 export interface ResolvedMapping {
   /** message key (frameKey) -> signal name -> the fields it feeds. */
   targets: Map<number, Map<string, FieldTarget[]>>;
-  fields: CanField[];
+  fields: Array<CanField | 'connectorStatus'>;
   /** For CanDecoder's `onlySignals`: decode only what is mapped. */
   wants(message: DbcMessage, signal: DbcSignal): boolean;
 }
 
 export function resolveMapping(db: DbcDatabase, map: CanConfig['map'], kind: DeviceKind): ResolvedMapping {
-  const allowed: readonly string[] = kind === 'battery' ? BATTERY_FIELDS : CHARGER_FIELDS;
+  const allowed: readonly string[] = kind === 'battery' ? BATTERY_FIELDS : [...CHARGER_FIELDS, 'connectorStatus'];
   const targets = new Map<number, Map<string, FieldTarget[]>>();
-  const fields: CanField[] = [];
-  for (const [field, entry] of Object.entries(map) as Array<[CanField, CanConfig['map'][CanField]]>) {
+  const fields: Array<CanField | 'connectorStatus'> = [];
+  const entries = Object.entries(map) as Array<[CanField | 'connectorStatus', SignalMappingConfig | StatusMappingConfig | undefined]>;
+  for (const [field, entry] of entries) {
     if (entry === undefined) continue;
     if (!allowed.includes(field)) throw new CanMappingError(field, `not a ${kind} field (allowed: ${allowed.join(', ')})`);
     const ref = typeof entry === 'string' ? entry : entry.signal;
@@ -55,7 +57,12 @@ export function resolveMapping(db: DbcDatabase, map: CanConfig['map'], kind: Dev
     targets.set(key, bySignal);
     const list = bySignal.get(signalName) ?? [];
     bySignal.set(signalName, list);
-    list.push({ field, scale: typeof entry === 'string' ? 1 : entry.scale, offset: typeof entry === 'string' ? 0 : entry.offset });
+    if (field === 'connectorStatus') {
+      const values = typeof entry === 'object' && 'values' in entry && entry.values ? new Map(Object.entries(entry.values).map(([raw, status]) => [Number(raw), status])) : undefined;
+      list.push({ field, values });
+    } else if (typeof entry === 'string') list.push({ field, scale: 1, offset: 0 });
+    else if ('scale' in entry) list.push({ field, scale: entry.scale, offset: entry.offset });
+    else throw new CanMappingError(field, 'expected SIGNAL or { signal, scale, offset }');
     fields.push(field);
   }
   return {
@@ -67,6 +74,7 @@ export function resolveMapping(db: DbcDatabase, map: CanConfig['map'], kind: Dev
 
 export class SignalAssembler {
   private readonly values = new Map<CanField, { value: number; atMs: number }>();
+  private status: { value: ConnectorStatus; atMs: number } | undefined;
 
   constructor(
     private readonly mapping: ResolvedMapping,
@@ -82,6 +90,12 @@ export class SignalAssembler {
       const list = bySignal.get(signal.name);
       if (!list) continue;
       for (const t of list) {
+        if (t.field === 'connectorStatus') {
+          const status = t.values ? t.values.get(signal.raw) : signal.label;
+          // An unmapped raw value is no status at all: leave the last one to age out.
+          if (status !== undefined && OCPP_STATUS_SET.has(status)) this.status = { value: status as ConnectorStatus, atMs };
+          continue;
+        }
         const value = signal.value * t.scale + t.offset;
         if (Number.isFinite(value)) this.values.set(t.field, { value, atMs });
       }
@@ -97,8 +111,9 @@ export class SignalAssembler {
       fresh[field] = tidy(v.value);
       count++;
     }
-    if (count === 0) return undefined;
-    if (this.kind === 'charger') return { type: 'charger', charger: fresh };
+    const status = this.status && nowMs - this.status.atMs <= this.maxAgeMs ? this.status.value : undefined;
+    if (count === 0 && status === undefined) return undefined;
+    if (this.kind === 'charger') return { type: 'charger', charger: status === undefined ? fresh : { ...fresh, connectorStatus: status } };
     // Power follows the current's sign convention (positive while charging) when not mapped itself.
     if (fresh.powerW === undefined && fresh.packVoltageV !== undefined && fresh.packCurrentA !== undefined) {
       fresh.powerW = tidy(fresh.packVoltageV * fresh.packCurrentA);
@@ -109,5 +124,6 @@ export class SignalAssembler {
   /** Forgets every value (used when a replay loops, so old values cannot leak into the new pass). */
   clear(): void {
     this.values.clear();
+    this.status = undefined;
   }
 }
