@@ -95,7 +95,10 @@ def classifier_metrics(y, p):
 
 
 def fit_failure(name, Xtr, ytr, Xte, yte, inputs, description, horizon, extra_metrics, out):
-    gb = GradientBoostingClassifier(n_estimators=120, max_depth=3, learning_rate=0.08, subsample=0.8, random_state=0)
+    # Strong regularisation: labels are per-device events and a fleet has only tens of devices, so
+    # rows are far from independent; deep trees memorise devices (measured: AUC 0.54 on another seed).
+    gb = GradientBoostingClassifier(n_estimators=80, max_depth=2, learning_rate=0.05, subsample=0.7,
+                                    min_samples_leaf=max(50, len(ytr) // 40), random_state=0)
     gb.fit(Xtr, ytr)
     p = gb.predict_proba(Xte)[:, 1]
     metrics = {"evaluation_fleet": classifier_metrics(yte, p), "training_rows": int(len(ytr)),
@@ -119,6 +122,35 @@ def normal_rows(d):
     return keep
 
 
+FALSE_ALARMS_PER_DAY = 0.05
+
+
+def episodes(values, threshold, clear):
+    active, n = False, 0
+    for v in values:
+        if not active and v > threshold:
+            active, n = True, n + 1
+        elif active and v <= clear:
+            active = False
+    return n
+
+
+def calibrated_sigma(resid, t, dev, threshold, clear, target_per_day):
+    """Smallest residual scale such that |resid| / scale alone starts at most target_per_day alarm
+    episodes per device-day on held-out normal devices (so the alarm rule's threshold means the same
+    false-alarm budget for every group, and the groups' z are comparable for anomaly_type)."""
+    days = sum((t[dev == d].max() - t[dev == d].min()) / DAY for d in np.unique(dev))
+    def rate(scale):
+        return sum(episodes(np.abs(resid[dev == d]) / scale, threshold, clear) for d in np.unique(dev)) / days
+    lo, hi = max(float(np.std(resid)), 1e-6) * 0.5, max(float(np.abs(resid).max()), 1e-3) / threshold * 1.01
+    if rate(lo) <= target_per_day:
+        return lo
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if rate(mid) <= target_per_day else (mid, hi)
+    return float(hi)
+
+
 def fit_anomaly(dtr, dte, out, threshold, clear):
     keep = normal_rows(dtr)
     X = np.column_stack([dtr[n] for n in ANOMALY_INPUTS])[keep]
@@ -132,8 +164,10 @@ def fit_anomaly(dtr, dte, out, threshold, clear):
     regs = [GradientBoostingRegressor(n_estimators=80, max_depth=3, learning_rate=0.1, subsample=0.8, random_state=0).fit(X[fit_m], Y[fit_m, k])
             for k in range(Y.shape[1])]
     # sigma from devices the regressors never saw: an honest scale for the residuals.
-    resid = np.column_stack([Y[~fit_m, k] - regs[k].predict(X[~fit_m]) for k in range(Y.shape[1])])
-    sigma = [float(max(np.std(resid[:, k]), 1e-3)) for k in range(Y.shape[1])]
+    resid = np.column_stack([Y[~fit_m, k] - regs[k].predict(X[~fit_m].astype(np.float32)) for k in range(Y.shape[1])])
+    t_held = dtr["t_s"][keep][ok][~fit_m]
+    sigma = [calibrated_sigma(resid[:, k], t_held, dev[~fit_m], threshold, clear, FALSE_ALARMS_PER_DAY / Y.shape[1])
+             for k in range(Y.shape[1])]
     evaluation = evaluate_anomaly(dte, regs, sigma, ANOMALY_INPUTS, ANOMALY_OBSERVED, ANOMALY_GROUPS, threshold, clear)
     card = {"name": "anomaly_pack", "version": "1.0.0", "file": "anomaly_pack.onnx",
             "description": "Expected thermal rise, sensor spread and cell-voltage spread of a healthy pack at its operating point "
@@ -145,6 +179,8 @@ def fit_anomaly(dtr, dte, out, threshold, clear):
             "residual": {"observed": ANOMALY_OBSERVED, "sigma": sigma, "groups": ANOMALY_GROUPS},
             "training_data": [SIM_SOURCE],
             "metrics": {"training_rows": int(fit_m.sum()), "sigma_rows": int((~fit_m).sum()), "alarm_threshold": threshold,
+                        "sigma_rule": f"per group, the residual scale at which |z| > {threshold} (clear {clear}) starts at most "
+                                      f"{FALSE_ALARMS_PER_DAY}/3 episodes per device-day on held-out normal devices",
                         "alarm_clear": clear, "evaluation_fleet": evaluation},
             "feature_distribution": {n: histogram(X[:, i]) for i, n in enumerate(ANOMALY_INPUTS)}}
     idx = np.linspace(0, len(X) - 1, 32).astype(int)
