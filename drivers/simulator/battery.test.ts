@@ -65,6 +65,34 @@ describe('battery simulation', () => {
     }
   });
 
+  it('storage profile: charges only 10:00-16:00 UTC, discharges only 18:00-06:00, once a day each', () => {
+    const config = simulatorConfig({ seed: 8, cells_series: 12, profile: 'storage', initial_soc_pct: 50 });
+    const rs = [...simulateDevice({ deviceId: 's', kind: 'battery', config, durationS: 3 * 86_400, sampleEveryS: 300 })];
+    // A reading reports the current of the 5 minutes before it, hence the half-open windows.
+    const todS = (r: TimedReading): number => (r.ts / 1000) % 86_400;
+    const misplaced = rs.filter((r) => {
+      const state = battery(r).chargingState;
+      const t = todS(r);
+      return (state === 'charging' && !(t > 10 * 3600 && t <= 16 * 3600)) || (state === 'discharging' && !(t > 18 * 3600 || t <= 6 * 3600));
+    });
+    expect(misplaced).toEqual([]);
+    // Day 2 (a full day in the run): one contiguous charge and the night's discharge reach 90 % / 15 %.
+    const day2 = rs.filter((r) => r.ts >= rs[0]!.ts + 86_400_000 && r.ts < rs[0]!.ts + 2 * 86_400_000).map(battery);
+    expect(Math.max(...day2.map((b) => b.socPct!))).toBeGreaterThan(88);
+    expect(Math.min(...day2.map((b) => b.socPct!))).toBeLessThan(17);
+    const chargeStarts = day2.filter((b, k) => k > 0 && b.chargingState === 'charging' && day2[k - 1]!.chargingState !== 'charging');
+    expect(chargeStarts.length).toBe(1);
+  });
+
+  it('idle profile: no current, only a slow self-discharge', () => {
+    const config = simulatorConfig({ seed: 8, cells_series: 12, profile: 'idle', initial_soc_pct: 60 });
+    const rs = [...simulateDevice({ deviceId: 'i', kind: 'battery', config, durationS: 30 * 86_400, sampleEveryS: 86_400 })].map(battery);
+    expect(rs.every((b) => b.chargingState === 'idle' && Math.abs(b.packCurrentA!) < 0.2)).toBe(true);
+    const lost = rs[0]!.socPct! - rs.at(-1)!.socPct!;
+    expect(lost).toBeGreaterThan(0.5); // ~2.5 %/month for NMC
+    expect(lost).toBeLessThan(5);
+  });
+
   it('temperatures rise under load relative to rest', () => {
     const rs = run({ hours: 24 });
     const rest = rs.filter((r) => battery(r).chargingState === 'idle').map((r) => battery(r).tempMeanC!);
