@@ -15,8 +15,9 @@ import { BmsEmulator } from './testdata/emulator.js';
 import { PtyPair, sleep, socatAvailable, waitFor } from './testdata/socat.js';
 import { SKIP_MESSAGE, serialDataAvailable } from './testdata/shared-data.js';
 
-const runnable = serialDataAvailable && socatAvailable;
-const why = socatAvailable ? SKIP_MESSAGE : ' (SKIPPED: socat is not installed)';
+const noSocat = ' (SKIPPED: socat is not installed)';
+const withData = serialDataAvailable && socatAvailable;
+const why = socatAvailable ? SKIP_MESSAGE : noSocat;
 
 interface Rig {
   pair: PtyPair;
@@ -67,14 +68,7 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!runnable)(`SerialBmsDriver over a socat pty pair${why}`, () => {
-  it('probe() is true for an openable port and false for a missing one', async () => {
-    const { driver, pair } = await rig('jbd');
-    expect(await driver.probe()).toBe(true);
-    const missing = new SerialBmsDriver(serialConfigSchema.parse({ protocol: 'jbd', path: `${pair.hostPath}-absent` }), 1000);
-    expect(await missing.probe()).toBe(false);
-  });
-
+describe.skipIf(!withData)(`SerialBmsDriver over a socat pty pair, real captured frames${why}`, () => {
   it('JBD: one hardware record per cycle with the values of the real captures', async () => {
     const { driver, ctx, emulator } = await rig('jbd');
     await driver.start(ctx);
@@ -195,6 +189,16 @@ describe.skipIf(!runnable)(`SerialBmsDriver over a socat pty pair${why}`, () => 
       await driver.stop();
     }
   });
+});
+
+// These need no third-party data (the JK emulator uses our own encoder): they run on a fresh clone.
+describe.skipIf(!socatAvailable)(`SerialBmsDriver over a socat pty pair, encoded JK frames${socatAvailable ? '' : noSocat}`, () => {
+  it('probe() is true for an openable port and false for a missing one', async () => {
+    const { driver, pair } = await rig('jk');
+    expect(await driver.probe()).toBe(true);
+    const missing = new SerialBmsDriver(serialConfigSchema.parse({ protocol: 'jk', path: `${pair.hostPath}-absent` }), 1000);
+    expect(await missing.probe()).toBe(false);
+  });
 
   it('JK (encoded frames, 115200 baud): one read-all answer per record', async () => {
     const { driver, ctx } = await rig('jk');
@@ -208,8 +212,26 @@ describe.skipIf(!runnable)(`SerialBmsDriver over a socat pty pair${why}`, () => 
     expect(ctx.errors).toEqual([]);
   });
 
+  it('JK: unplug (socat killed): port_closed counted, no crash, recovery on a new pair at the same path', async () => {
+    const { driver, ctx, emulator, pair } = await rig('jk');
+    await driver.start(ctx);
+    await readingsAfter(ctx, 0, 2);
+    await pair.kill();
+    await waitFor('port_closed', () => ctx.count('port_closed') === 1);
+    expect(ctx.state).toBe('stale');
+    await waitFor('failed reopen attempts', () => ctx.count('port_open_failed') >= 2);
+    const unplugged = ctx.readings.length;
+    await emulator.close();
+    await pair.start();
+    await emulator.open();
+    await readingsAfter(ctx, unplugged, 2);
+    expect(ctx.state).toBe('running');
+    expect(battery(ctx, ctx.readings.length - 1).packVoltageV).toBe(13.21);
+    expect(ctx.count('port_closed')).toBe(1);
+  });
+
   it('stop() releases the port: nothing is emitted afterwards and the port can be reopened', async () => {
-    const { driver, ctx, pair } = await rig('jbd');
+    const { driver, ctx, pair } = await rig('jk');
     await driver.start(ctx);
     await readingsAfter(ctx, 0, 1);
     await driver.stop();
@@ -217,7 +239,7 @@ describe.skipIf(!runnable)(`SerialBmsDriver over a socat pty pair${why}`, () => 
     expect(ctx.state).toBe('stopped');
     await sleep(400);
     expect(ctx.readings.length).toBe(after);
-    const again = new SerialBmsDriver(serialConfigSchema.parse({ protocol: 'jbd', path: pair.hostPath }), 1000);
+    const again = new SerialBmsDriver(serialConfigSchema.parse({ protocol: 'jk', path: pair.hostPath }), 1000);
     expect(await again.probe()).toBe(true); // the exclusive lock was released
   });
 });
