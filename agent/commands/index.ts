@@ -5,6 +5,7 @@ import { checkConfigCommand } from './check-config.js';
 import { decodeCommand } from './decode.js';
 import { bufferStatusCommand } from './buffer-status.js';
 import { predictCommand } from './predict.js';
+import { doctorCommand } from './doctor.js';
 
 export const commands: Command[] = [
   runCommand,
@@ -12,4 +13,5 @@ export const commands: Command[] = [
   decodeCommand,
   bufferStatusCommand,
   predictCommand,
+  doctorCommand,
 ];
