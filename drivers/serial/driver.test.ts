@@ -37,7 +37,7 @@ async function rig(protocol: 'jbd' | 'daly' | 'jk', extra: Partial<SerialConfigI
   const emulator = new BmsEmulator(protocol, pair.devicePath);
   await emulator.open();
   const config = serialConfigSchema.parse({
-    protocol, path: pair.hostPath, request_timeout_ms: 250, reconnect_min_ms: 100, reconnect_max_ms: 400, ...extra,
+    protocol, path: pair.hostPath, request_timeout_ms: 800, reconnect_min_ms: 100, reconnect_max_ms: 400, ...extra,
   });
   const driver = new SerialBmsDriver(config, 100);
   const ctx = new RecordingContext();
