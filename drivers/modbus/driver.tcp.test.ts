@@ -54,6 +54,42 @@ describe.skipIf(!havePymodbus)('ModbusDriver over TCP against pymodbus (needs /u
     expect(ctx.states).toEqual(['starting', 'running']);
   });
 
+  it('finds SunSpec model 802 behind another model by walking the chain from "SunS"', async () => {
+    const own = await startServer({ transport: 'tcp', port: 0, units: sunspecBattery(1, { extraModelFirst: true }) });
+    try {
+      const ctx = new RecordingContext('pack-chain', 'battery');
+      const driver = await started(tcpConfig(own.port), ctx);
+      await waitFor(() => ctx.readings.length >= 2, 5000, 'readings');
+      expect(driver.map.baseAddress).toBe(40000 + 2 + 68 + 52);
+      expect(driver.requests).toMatchObject([{ start: 40122, count: 64 }]);
+      expect(ctx.readings.at(-1)?.body).toEqual({ type: 'battery', battery: SUNSPEC_EXPECTED });
+      expect(ctx.errors).toEqual([]);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('reports a device without the SunSpec model (and without the marker) and emits nothing', async () => {
+    const noModel = await startServer({ transport: 'tcp', port: 0, units: { 1: { holding: { 40000: [0x5375, 0x6e53, 1, 2, 0, 0, 0xffff, 0] } } } });
+    const noMarker = await startServer({ transport: 'tcp', port: 0, units: { 1: { holding: { 0: [1, 2, 3] } } } });
+    try {
+      const a = new RecordingContext('pack-no-model', 'battery');
+      const b = new RecordingContext('pack-no-marker', 'battery');
+      await started(tcpConfig(noModel.port, { stale_after: 1 }), a);
+      await started(tcpConfig(noMarker.port, { stale_after: 1 }), b);
+      await waitFor(() => a.state === 'stale' && b.state === 'stale', 5000, 'both stale');
+      expect(a.readings).toEqual([]);
+      expect(b.readings).toEqual([]);
+      expect(a.reasons()).toEqual(['sunspec_model_not_found']);
+      expect(String(a.errors[0]?.detail)).toContain('SunSpec model 802 not in the device\'s chain (models: 1)');
+      expect(String(b.errors[0]?.detail)).toContain('no SunSpec marker');
+      expect(await new ModbusDriver(tcpConfig(noMarker.port), { intervalMs: INTERVAL }).probe()).toBe(false);
+    } finally {
+      await noModel.stop();
+      await noMarker.stop();
+    }
+  });
+
   it('names Modbus exceptions (IllegalDataAddress) and still emits the points that were read', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ev-edge-map-'));
     const mapFile = join(dir, 'partial.yaml');

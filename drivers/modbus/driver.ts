@@ -18,6 +18,7 @@ import { acquireLink, releaseLink, type ModbusLink } from './link.js';
 import { loadRegisterMap, type MapPoint, type RegisterMap } from './map-loader.js';
 import { planRequests, type ReadRequest } from './planner.js';
 import { buildBody, decodePoints, type Problem } from './signals.js';
+import { findSunSpecModel, SunSpecModelNotFound } from './sunspec.js';
 
 export interface ModbusDriverOptions {
   /** Poll period (the device's interval_ms). */
@@ -36,8 +37,10 @@ const RETRIABLE_EXCEPTIONS = new Set(['Acknowledge', 'ServerDeviceBusy', 'Gatewa
 
 export class ModbusDriver implements Driver {
   readonly type = 'modbus';
-  readonly map: RegisterMap;
+  private currentMap: RegisterMap;
   private plan: ReadRequest<MapPoint>[];
+  /** False while a SunSpec map still has to find its model on the device. */
+  private located: boolean;
   private link: ModbusLink | undefined;
   private ctx: DriverContext | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -52,8 +55,13 @@ export class ModbusDriver implements Driver {
     private readonly options: ModbusDriverOptions,
   ) {
     const loadOptions = config.base_address === undefined ? {} : { baseAddress: config.base_address };
-    this.map = loadRegisterMap(config.map, loadOptions);
-    this.plan = planRequests(this.map.points, { maxGap: config.max_gap, maxRegisters: config.max_registers });
+    this.currentMap = loadRegisterMap(config.map, loadOptions);
+    this.plan = planRequests(this.currentMap.points, { maxGap: config.max_gap, maxRegisters: config.max_registers });
+    this.located = this.currentMap.sunspecModel === undefined || config.base_address !== undefined;
+  }
+
+  get map(): RegisterMap {
+    return this.currentMap;
   }
 
   /** The read requests one poll makes (changes when a request across a hole is split). */
@@ -61,17 +69,23 @@ export class ModbusDriver implements Driver {
     return this.plan;
   }
 
+  /** Can connect and read one register: the SunSpec marker while the model is not located yet. */
   async probe(): Promise<boolean> {
     const first = this.requests[0];
     if (!first) return false;
-    const link = this.link ?? acquireLink(this.config);
+    let link: ModbusLink | undefined;
     try {
-      await link.read(first.unitId ?? this.config.unit_id, first.table, first.start, 1, this.config.timeout_ms);
+      link = this.link ?? acquireLink(this.config);
+      if (!this.located) {
+        await findSunSpecModel(link, this.config.unit_id, this.currentMap.sunspecModel as number, this.config.timeout_ms);
+      } else {
+        await link.read(first.unitId ?? this.config.unit_id, first.table, first.start, 1, this.config.timeout_ms);
+      }
       return true;
     } catch {
       return false;
     } finally {
-      if (link !== this.link) await releaseLink(link);
+      if (link && link !== this.link) await releaseLink(link);
     }
   }
 
@@ -103,6 +117,15 @@ export class ModbusDriver implements Driver {
     const link = this.link;
     const result: PollResult = { ioErrors: [], problems: [] };
     if (!link) throw new Error('modbus driver not started');
+    if (!this.located) {
+      try {
+        await this.locate(link);
+      } catch (error) {
+        if (error instanceof SunSpecModelNotFound) result.problems.push({ reason: error.reason, detail: error.message, fatal: true });
+        else result.ioErrors.push(error as ModbusIoError);
+        return result;
+      }
+    }
     const requests = this.plan;
     const words: Array<number[] | undefined> = [];
     for (const request of requests) {
@@ -121,6 +144,17 @@ export class ModbusDriver implements Driver {
     if (result.problems.some((p) => p.fatal)) return result;
     result.body = buildBody(this.map, raws, result.problems);
     return result;
+  }
+
+  private async locate(link: ModbusLink): Promise<void> {
+    const model = this.currentMap.sunspecModel as number;
+    const base = await findSunSpecModel(link, this.config.unit_id, model, this.config.timeout_ms);
+    if (base !== this.currentMap.baseAddress) {
+      this.currentMap = loadRegisterMap(this.config.map, { baseAddress: base });
+      this.plan = planRequests(this.currentMap.points, { maxGap: this.config.max_gap, maxRegisters: this.config.max_registers });
+    }
+    this.located = true;
+    this.ctx?.log.info({ device: this.ctx.deviceId, model, base }, 'SunSpec model located');
   }
 
   /**

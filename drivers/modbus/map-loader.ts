@@ -44,6 +44,8 @@ export interface RegisterMap {
   file: string;
   source?: string;
   baseAddress: number;
+  /** Set for SunSpec maps: the model id the base address can be discovered by. */
+  sunspecModel?: number;
   points: MapPoint[];
 }
 
@@ -129,6 +131,7 @@ function compile(map: MapFile, file: string): RegisterMap {
   });
   const out: RegisterMap = { name: map.name, kind: map.kind, file, baseAddress: map.base_address, points };
   if (map.source !== undefined) out.source = map.source;
+  if (map.sunspec_model !== undefined) out.sunspecModel = map.sunspec_model;
   return out;
 }
 

@@ -52,6 +52,11 @@ export const mapFileSchema = z.strictObject({
   source: z.string().optional(),
   /** Added to every point address; a device may override it (SunSpec models move). */
   base_address: u16.default(0),
+  /**
+   * SunSpec model id: unless the device sets base_address, the driver finds the model by walking
+   * the device's SunSpec model chain ('SunS' at 40000, 50000 or 0) and uses its start as base.
+   */
+  sunspec_model: z.number().int().min(1).max(65534).optional(),
   table: z.enum(TABLES).default('holding'),
   word_order: orderSchema.default('big'),
   byte_order: orderSchema.default('big'),

@@ -16,7 +16,7 @@ import type { ReadRequest } from './planner.js';
 
 export interface Problem {
   /** Fixed label for ctx.reportError. */
-  reason: 'decode_error' | 'unexpected_value' | 'unmapped_enum_value' | 'non_finite_value';
+  reason: 'decode_error' | 'unexpected_value' | 'unmapped_enum_value' | 'non_finite_value' | 'sunspec_model_not_found';
   detail: string;
   /** The reading cannot be trusted at all (wrong device or wrong base address). */
   fatal: boolean;

@@ -4,11 +4,21 @@
  */
 import type { Units } from './harness.js';
 
-const SUNSPEC_BASE = 40070;
 const u16 = (v: number) => (v < 0 ? 0x10000 + v : v);
 
-/** A SunSpec battery: common model skipped, model 802 at 40070, every register present. */
-export function sunspecBattery(unit = 1): Units {
+/**
+ * A SunSpec device: 'SunS' at 40000, model 1 (common, 66 registers), optionally an inverter-like
+ * model 103 (50 registers) before the battery model 802, then the end marker. Every register of
+ * the chain is present, as on a real device. Model 802 starts at 40070, or 40122 with the extra.
+ */
+export function sunspecBattery(unit = 1, options: { extraModelFirst?: boolean } = {}): Units {
+  const chain = [0x5375, 0x6e53, 1, 66, ...new Array<number>(66).fill(0)];
+  if (options.extraModelFirst) chain.push(103, 50, ...new Array<number>(50).fill(7));
+  chain.push(...sunspec802Registers(), 0xffff, 0);
+  return { [unit]: { holding: { 40000: chain } } };
+}
+
+function sunspec802Registers(): number[] {
   const model = new Array<number>(64).fill(0xffff); // "not implemented" for unsigned points
   const set = (offset: number, ...words: number[]) => words.forEach((w, i) => (model[offset + i] = w));
   set(0, 802, 62); // ID, L (model length without the 2 header registers)
@@ -29,7 +39,7 @@ export function sunspecBattery(unit = 1): Units {
   set(61, u16(-1));
   set(47, u16(-4782)); // W = -47820 W with W_SF (63) = 1 -> +47820 W canonical
   set(63, 1);
-  return { [unit]: { holding: { [SUNSPEC_BASE]: model } } };
+  return model;
 }
 
 export const SUNSPEC_EXPECTED = {
