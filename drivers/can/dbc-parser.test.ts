@@ -99,3 +99,10 @@ describe('DBC syntax', () => {
     expect(err.message.startsWith(`broken.dbc:${line}:${column}: `)).toBe(true);
   });
 });
+
+describe.skipIf(!HAVE_CAN_DATA)(`DBC text encoding${CAN_DATA_NOTE}`, () => {
+  it('reads UTF-8 units (Kona "°C") without mojibake', () => {
+    const kona = parseDbcFile(canData('hyundai_kona_pcan.dbc'));
+    expect(kona.messages.find((m) => m.id === 1430)?.signals.find((s) => s.name === 'uwe596_6_TAkkuL')?.unit).toBe('°C');
+  });
+});

@@ -8,35 +8,35 @@
  * is skipped: to the `;` that ends it, or to the next keyword that starts a line.
  */
 import { readFileSync } from 'node:fs';
-import { DbcSyntaxError } from './errors.js';
+import { KEYWORDS, TokenCursor } from './dbc-cursor.js';
 import { tokenize, type Token } from './dbc-lexer.js';
 import { frameKey, type DbcDatabase, type DbcMessage, type DbcSignal } from './dbc-model.js';
 
 const EXTENDED_FLAG = 0x8000_0000;
-/** Keywords that begin a top-level statement; a skip stops at one of these when it starts a line. */
-const KEYWORDS = new Set([
-  'VERSION', 'NS_', 'BS_', 'BU_', 'BO_', 'SG_', 'CM_', 'BA_DEF_', 'BA_', 'BA_DEF_DEF_', 'VAL_', 'VAL_TABLE_',
-  'EV_', 'ENVVAR_DATA_', 'SGTYPE_', 'SGTYPE_VAL_', 'BA_DEF_SGTYPE_', 'BA_SGTYPE_', 'SIG_TYPE_REF_', 'SIG_GROUP_',
-  'SIG_VALTYPE_', 'SIGTYPE_VALTYPE_', 'BO_TX_BU_', 'BA_DEF_REL_', 'BA_REL_', 'BA_DEF_DEF_REL_', 'BU_SG_REL_',
-  'BU_EV_REL_', 'BU_BO_REL_', 'SG_MUL_VAL_', 'CAT_DEF_', 'CAT_', 'FILTER', 'NS_DESC_',
-]);
 
+/** Reads a DBC as UTF-8 when it is valid UTF-8, else as Latin-1 (older tools write Windows-1252). */
 export function parseDbcFile(path: string): DbcDatabase {
-  // latin1 keeps every byte (DBC files are often Windows-1252) and can never fail to decode.
-  return parseDbc(readFileSync(path, 'latin1'), path);
+  const bytes = readFileSync(path);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    text = bytes.toString('latin1');
+  }
+  return parseDbc(text, path);
 }
 
 export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
   return new DbcParser(tokenize(text, file), file).parse();
 }
 
-class DbcParser {
-  private pos = 0;
+class DbcParser extends TokenCursor {
   private readonly db: DbcDatabase;
   private readonly byKey = new Map<number, DbcMessage>();
   private current: DbcMessage | undefined;
 
-  constructor(private readonly tokens: Token[], private readonly file: string) {
+  constructor(tokens: Token[], file: string) {
+    super(tokens, file);
     this.db = { file, version: '', nodes: [], messages: [], valueTables: new Map(), warnings: [] };
   }
 
@@ -55,70 +55,6 @@ class DbcParser {
       else {
         this.db.warnings.push(`${message.name}.${signal.name}: multiplexed but the message has ${topLevel.length} top-level multiplexers; never decoded`);
       }
-    }
-  }
-
-  // --- token helpers -------------------------------------------------------------------------
-  private peek(ahead = 0): Token {
-    return this.tokens[Math.min(this.pos + ahead, this.tokens.length - 1)] as Token;
-  }
-  private next(): Token {
-    const t = this.peek();
-    if (t.kind !== 'eof') this.pos++;
-    return t;
-  }
-  private fail(t: Token, reason: string): never {
-    throw new DbcSyntaxError(this.file, t.line, t.column, reason);
-  }
-  private describe(t: Token): string {
-    return t.kind === 'eof' ? 'end of file' : `${t.kind} "${t.text}"`;
-  }
-  private expectPunct(ch: string): Token {
-    const t = this.next();
-    if (t.kind !== 'punct' || t.text !== ch) this.fail(t, `expected "${ch}", found ${this.describe(t)}`);
-    return t;
-  }
-  private isPunct(ch: string, ahead = 0): boolean {
-    const t = this.peek(ahead);
-    return t.kind === 'punct' && t.text === ch;
-  }
-  private expectIdent(what: string): string {
-    const t = this.next();
-    if (t.kind !== 'ident') this.fail(t, `expected ${what}, found ${this.describe(t)}`);
-    return t.text;
-  }
-  private expectString(what: string): string {
-    const t = this.next();
-    if (t.kind !== 'string') this.fail(t, `expected ${what} (a quoted string), found ${this.describe(t)}`);
-    return t.text;
-  }
-  /** A number with an optional sign token in front of it. */
-  private expectNumber(what: string): number {
-    let sign = 1;
-    if (this.isPunct('-') || this.isPunct('+')) sign = this.next().text === '-' ? -1 : 1;
-    const t = this.next();
-    if (t.kind !== 'number') this.fail(t, `expected ${what} (a number), found ${this.describe(t)}`);
-    const value = sign * Number(t.text);
-    if (!Number.isFinite(value)) this.fail(t, `${what} "${t.text}" is not a finite number`);
-    return value;
-  }
-  private expectInt(what: string, min: number, max: number): number {
-    const t = this.peek();
-    const value = this.expectNumber(what);
-    if (!Number.isInteger(value) || value < min || value > max) this.fail(t, `${what} must be an integer in ${min}..${max}, found ${value}`);
-    return value;
-  }
-  /** Skips the rest of a statement: through its `;`, or up to the next keyword that starts a line. */
-  private skipStatement(): void {
-    for (;;) {
-      const t = this.peek();
-      if (t.kind === 'eof') return;
-      if (t.kind === 'punct' && t.text === ';') {
-        this.pos++;
-        return;
-      }
-      if (t.kind === 'ident' && t.firstOnLine && KEYWORDS.has(t.text) && this.pos > 0) return;
-      this.pos++;
     }
   }
 
