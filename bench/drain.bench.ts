@@ -3,6 +3,7 @@
  * real buffer, drained by the real drain loop to a local server per sink:
  *   drain.timescale_records_per_s         (embedded PostgreSQL, write_method insert = unnest arrays)
  *   drain.timescale_values_records_per_s  (same, multi-row INSERT ... VALUES, for the comparison)
+ *   drain.timescale_copy_records_per_s    (same, COPY into a staging table + INSERT ... SELECT)
  *   drain.timescale_vs_copy_ratio         (drain rate / rate of a plain psql \copy of the same rows)
  *   drain.mqtt_records_per_s              (Mosquitto, QoS 1, one record per message)
  *   drain.kafka_records_per_s             (librdkafka mock cluster via kcat, acks=-1, gzip)
@@ -45,7 +46,7 @@ function renamed(name: string, sink: Sink): Sink {
   return { name, connect: () => sink.connect(), write: (b) => sink.write(b), close: () => sink.close() };
 }
 
-const variants = ['timescale', 'timescale_values', 'mqtt', 'kafka'].filter((v) => SINKS.includes(v.split('_')[0] as string));
+const variants = ['timescale', 'timescale_values', 'timescale_copy', 'mqtt', 'kafka'].filter((v) => SINKS.includes(v.split('_')[0] as string));
 const buffer = RecordBuffer.open({ path: join(dir, 'buffer.sqlite'), maxBytes: 64 * 1024 ** 3, synchronous: 'normal', retentionMs: 86_400_000, sinks: variants, clock });
 const startTs = Date.now() - RECORDS * 10;
 for (let done = 0; done < RECORDS; done += 5000) {
@@ -111,6 +112,8 @@ try {
       emit('drain.timescale_records_per_s', rate, 'records/s', { records: RECORDS, batch: BATCH, seconds, method: 'insert (unnest)' });
       const valuesSeconds = await drain(renamed('timescale_values', timescaleSinkFor(pg, log, { write_method: 'values', schema: 'bench_values' })));
       emit('drain.timescale_values_records_per_s', RECORDS / valuesSeconds, 'records/s', { records: RECORDS, batch: BATCH, seconds: valuesSeconds, method: 'values' });
+      const copySeconds = await drain(renamed('timescale_copy', timescaleSinkFor(pg, log, { write_method: 'copy', schema: 'bench_copy_staged' })));
+      emit('drain.timescale_copy_records_per_s', RECORDS / copySeconds, 'records/s', { records: RECORDS, batch: BATCH, seconds: copySeconds, method: 'copy (staging)' });
       const copy = await copyRate(pg);
       emit('drain.timescale_vs_copy_ratio', rate / copy, 'ratio', { drainRecordsPerS: rate, copyRecordsPerS: copy });
     } finally {

@@ -72,8 +72,11 @@ export const timescaleSchema = z
     compress_after: intervalSchema.optional(),
     /** Drop chunks older than this (TimescaleDB only). Absent: keep forever. */
     retention: intervalSchema.optional(),
-    /** insert: one INSERT ... SELECT FROM unnest(arrays) per table; values: multi-row INSERT ... VALUES. Both ON CONFLICT DO NOTHING. */
-    write_method: z.enum(['insert', 'values']).default('insert'),
+    /**
+     * insert: one INSERT ... SELECT FROM unnest(arrays) per table; values: multi-row INSERT ... VALUES;
+     * copy: COPY into a temporary staging table, then INSERT ... SELECT. All ON CONFLICT DO NOTHING.
+     */
+    write_method: z.enum(['insert', 'values', 'copy']).default('insert'),
   })
   .refine(oneSecret, secretMessage)
   .refine(backoffOrdered, backoffMessage);

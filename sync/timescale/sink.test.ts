@@ -17,7 +17,39 @@ describeSinkContract('timescale', () => timescaleSinkFor(server), (keys) => pgKe
   upstream: { stop: () => server.stop(), start: () => server.start() },
 });
 
+describeSinkContract('timescale (write_method copy)', () => timescaleSinkFor(server, undefined, { write_method: 'copy' }), (keys) => pgKeyCounts(server, keys), {
+  exactlyOnce: true,
+  upstream: { stop: () => server.stop(), start: () => server.start() },
+});
+
 describe('TimescaleSink', () => {
+  it.each(['values', 'copy'])('write_method %s stores the same rows as the default', async (method) => {
+    const records = contractRecords(30, `same-${method}`);
+    const tricky = records.find((r) => r.type === 'alarm')!;
+    if (tricky.type === 'alarm') tricky.alarm.message = 'tab\there, newline\nthere, back\\slash, "quoted", \\N';
+    const a = timescaleSinkFor(server, undefined, { schema: `same_${method}` });
+    const b = timescaleSinkFor(server, undefined, { write_method: method });
+    for (const [sink, rs] of [[a, records], [b, records.map((r) => ({ ...r, gatewayId: r.gatewayId + 'b', key: r.key + 'b' }))]] as const) {
+      await sink.connect();
+      expect((await sink.write(rs)).every((r) => r.status === 'delivered')).toBe(true);
+      await sink.close();
+    }
+    const typed = 'device_id, ts, seq, pack_voltage_v, soc_pct, cycle_count, alarm_flags, error_codes, connector_status, charging_state, charger_temperature_c';
+    const rest = "device_id, ts, seq, record - 'key' - 'gatewayId' AS rest";
+    const rows = async (schema: string, filter: string, params: unknown[]) => [
+      ...(await server.query(`SELECT ${typed} FROM ${schema}.telemetry ${filter} ORDER BY device_id, seq`, params)),
+      ...(await server.query(`SELECT ${rest}, rule, severity, message, value, threshold FROM ${schema}.alarms ${filter} ORDER BY device_id, seq`, params)),
+      ...(await server.query(`SELECT ${rest}, model, model_version, inputs_ts, outputs FROM ${schema}.predictions ${filter} ORDER BY device_id, seq`, params)),
+      ...(await server.query(`SELECT ${rest} FROM ${schema}.telemetry ${filter} ORDER BY device_id, seq`, params)),
+    ];
+    const left = await rows(`same_${method}`, '', []);
+    const right = await rows('ev_edge', 'WHERE key = ANY($1)', [records.map((r) => r.key + 'b')]);
+    expect(right).toEqual(left);
+    expect(right.length).toBe(54); // 24 telemetry (typed + rest), 3 alarms, 3 predictions
+    const [msg] = await server.query('SELECT message FROM ev_edge.alarms WHERE key = $1', [tricky.key + 'b']);
+    expect(msg!.message).toBe(tricky.type === 'alarm' ? tricky.alarm.message : '');
+  });
+
   it('migrates once, records the version, and falls back to plain tables with a log line', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
@@ -39,7 +71,7 @@ describe('TimescaleSink', () => {
     await sink.close();
   });
 
-  it.each(['insert', 'values'])('rejects only the records PostgreSQL refuses (%s), with the reason, and commits the rest', async (method) => {
+  it.each(['insert', 'values', 'copy'])('rejects only the records PostgreSQL refuses (%s), with the reason, and commits the rest', async (method) => {
     const sink = timescaleSinkFor(server, pino({ level: 'silent' }), { write_method: method });
     await sink.connect();
     const records = contractRecords(40, `reject-${method}`);

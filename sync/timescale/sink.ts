@@ -19,6 +19,7 @@ import type { Sink, WriteResult } from '../sink.js';
 import { setupTimescale, type TimescaleMode } from './hypertables.js';
 import { migrate } from './migrations.js';
 import { precheck, tableOf, type TableName } from './rows.js';
+import { copyInsert } from './copy.js';
 import { unnestInsert, valuesInserts, type Statement } from './statements.js';
 
 export type TimescaleSinkOptions = Pick<TimescaleConfig,
@@ -35,6 +36,8 @@ export class TimescaleSink implements Sink {
   private client: pg.Client | undefined;
   private broken: Error | undefined;
   private migrated = false;
+  /** Staging tables created on the current connection (temporary tables live per session). */
+  private staged = new Set<string>();
   mode: TimescaleMode | undefined;
 
   constructor(
@@ -67,6 +70,7 @@ export class TimescaleSink implements Sink {
       this.broken = err;
     });
     this.broken = undefined;
+    this.staged = new Set();
     this.client = client;
     try {
       await client.connect();
@@ -124,15 +128,19 @@ export class TimescaleSink implements Sink {
       else byTable.set(table, [r]);
     }
     const statements: Statement[] = [];
+    const method = this.options.write_method;
     for (const [table, rows] of byTable) {
-      if (this.options.write_method === 'values') statements.push(...valuesInserts(this.options.schema, table, rows));
-      else statements.push(unnestInsert(this.options.schema, table, rows));
+      if (method === 'values') statements.push(...valuesInserts(this.options.schema, table, rows));
+      else if (method === 'insert') statements.push(unnestInsert(this.options.schema, table, rows));
     }
     await client.query('BEGIN');
     try {
+      if (method === 'copy') for (const [table, rows] of byTable) await copyInsert(client, this.options.schema, table, rows, this.staged);
       for (const s of statements) await client.query(s.text, s.values);
       await client.query('COMMIT');
     } catch (err) {
+      // A staging table created in this transaction is gone after the rollback.
+      this.staged.clear();
       if (!this.broken) await client.query('ROLLBACK').catch(() => {});
       throw err;
     }
