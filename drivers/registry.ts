@@ -15,7 +15,17 @@ export async function createDriver(device: DeviceConfig): Promise<Driver> {
   switch (device.driver) {
     case 'simulator':
       return createSimulatorDriver(device);
-    default:
-      throw new Error(`driver "${device.driver}" is not available in this build`);
+    case 'can': {
+      const { CanDriver } = await import('./can/can-driver.js');
+      return new CanDriver({ config: device.can!, intervalMs: device.interval_ms });
+    }
+    case 'modbus': {
+      const { createModbusDriver } = await import('./modbus/index.js');
+      return createModbusDriver(device);
+    }
+    case 'serial': {
+      const { createSerialDriver } = await import('./serial/driver.js');
+      return createSerialDriver(device);
+    }
   }
 }
