@@ -70,6 +70,7 @@ export class SerialBmsDriver implements Driver {
 
   /** Never throws for an absent port: it keeps retrying and reports 'stale' meanwhile. */
   async start(ctx: DriverContext): Promise<void> {
+    if (this.link) await this.stop(); // a restart must not leave the first port open
     this.ctx = ctx;
     this.setState('starting');
     const c = this.config;

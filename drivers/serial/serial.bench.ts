@@ -8,22 +8,22 @@
  *   socat pty pair with the emulator (software latency only: a pty has no baud-rate timing; at 9600
  *   baud the wire adds ~1 ms per byte on top, e.g. ~60 ms for a JBD cycle).
  */
-import { emit, percentile } from '../../bench/emit.js';
-import { dalyFrameSpec, dalyProtocol } from './daly.js';
-import { FrameParser, type FrameSpec } from './frame-parser.js';
-import { jbdAnswer, dalyAnswer, jkReadAllAnswer, JK_SAMPLE } from './testdata/encoders.js';
-import { jbdFrameSpec, jbdProtocol } from './jbd.js';
-import { jkFrameSpec, jkProtocol } from './jk.js';
-import type { BmsProtocol } from './protocol.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PtyPair, socatAvailable, waitFor } from './testdata/socat.js';
-import { BmsEmulator } from './testdata/emulator.js';
-import { serialDataAvailable } from './testdata/shared-data.js';
-import { SerialBmsDriver } from './driver.js';
+import { emit, percentile } from '../../bench/emit.js';
 import { serialConfigSchema } from './config.js';
+import { dalyFrameSpec, dalyProtocol } from './daly.js';
+import { SerialBmsDriver } from './driver.js';
+import { FrameParser, type FrameSpec } from './frame-parser.js';
+import { jbdFrameSpec, jbdProtocol } from './jbd.js';
+import { jkFrameSpec, jkProtocol } from './jk.js';
+import type { BmsProtocol } from './protocol.js';
 import { RecordingContext } from './testdata/context.js';
+import { BmsEmulator } from './testdata/emulator.js';
+import { JK_SAMPLE, dalyAnswer, jbdAnswer, jkReadAllAnswer } from './testdata/encoders.js';
+import { serialDataAvailable } from './testdata/shared-data.js';
+import { PtyPair, socatAvailable, waitFor } from './testdata/socat.js';
 
 const basic = Array.from({ length: 29 }, (_, i) => (i * 37) & 0xff);
 basic[22] = 3;
