@@ -223,6 +223,18 @@ describe.skipIf(!havePymodbus)('ModbusDriver over TCP against pymodbus (needs /u
     expect(ctx.state).toBe('stopped');
   });
 
+  it('stops within one timeout series even while a poll is waiting on a silent unit', async () => {
+    const ctx = new RecordingContext('pack-silent', 'battery');
+    const driver = await started(tcpConfig(server.port, { unit_id: 9, timeout_ms: 300, retries: 1, base_address: 40070 }), ctx);
+    await waitFor(() => ctx.errors.length >= 1, 5000, 'a timeout in progress');
+    const t0 = Date.now();
+    await driver.stop();
+    drivers.splice(drivers.indexOf(driver), 1);
+    expect(Date.now() - t0).toBeLessThan(2 * 300 + 500);
+    expect(ctx.state).toBe('stopped');
+    expect(ctx.readings).toEqual([]);
+  });
+
   it('refuses to start a battery map on a charger device', async () => {
     const driver = new ModbusDriver(tcpConfig(server.port), { intervalMs: INTERVAL });
     await expect(driver.start(new RecordingContext('evse', 'charger'))).rejects.toThrow(/describes a battery/);
