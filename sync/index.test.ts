@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { SystemClock } from '../agent/clock.js';
 import { createSinkMetrics, createSinks, sinksSchema } from './index.js';
 import { setSinkState } from './metrics.js';
@@ -18,6 +19,14 @@ describe('sinks config and createSinks', () => {
     expect(config.timescale).toMatchObject({ batch_size: 500, backoff_initial_ms: 500, backoff_max_ms: 60_000, live_window_ms: 60_000, max_records_per_s: 0, port: 5432 });
     expect(config.kafka).toMatchObject({ topic: 'ev-telemetry', compression: 'gzip' });
     expect(createSinks(sinksSchema.parse({}), deps)).toEqual([]);
+  });
+
+  it('the README example is valid and states the defaults', () => {
+    const readme = readFileSync(join(import.meta.dirname, 'README.md'), 'utf8');
+    const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    const documented = sinksSchema.parse((parse(block ?? '') as { sinks: unknown }).sinks);
+    // Every key the README sets uncommented is the default: parsing it equals parsing empty blocks.
+    expect(documented).toEqual(sinksSchema.parse({ timescale: {}, mqtt: {}, kafka: {} }));
   });
 
   it('reports every problem at once: unknown keys, bad values, both secrets', () => {
