@@ -22,7 +22,7 @@ import type { DeviceOptions, DeviceSimulator } from './device.js';
 import { FaultSchedule, type ScheduledFault } from './faults.js';
 import { Pack } from './pack.js';
 import { type Demand, DriveProfile, IdleProfile, type Profile, StorageProfile } from './profiles.js';
-import { Rng } from './rng.js';
+import { GaussianTable, Rng } from './rng.js';
 import { sensorCells, sensorCount } from './thermal.js';
 
 /** Largest sub-step at rest (s); while current flows it is config.max_step_s (default 1 s). */
@@ -36,7 +36,7 @@ export class BatterySimulator implements DeviceSimulator {
   readonly sensors: number;
   private readonly profile: Profile;
   private readonly faults: FaultSchedule;
-  private readonly noise: Rng;
+  private readonly noise: GaussianTable;
   private t = 0;
   /** Frozen value per sensor while sensor_stuck is active (NaN when not stuck). */
   private readonly stuckC: Float64Array;
@@ -72,7 +72,7 @@ export class BatterySimulator implements DeviceSimulator {
     const profileRng = root.fork(2);
     this.profile =
       c.profile === 'drive' ? new DriveProfile(params, profileRng) : c.profile === 'storage' ? new StorageProfile(params, profileRng) : new IdleProfile();
-    this.noise = root.fork(3);
+    this.noise = new GaussianTable(root.fork(3));
     this.faults = new FaultSchedule(c.faults, 'battery', c.capacity_ah);
     this.sensors = sensorCount(c.cells_series);
     this.stuckC = new Float64Array(this.sensors).fill(Number.NaN);
@@ -188,6 +188,7 @@ export class BatterySimulator implements DeviceSimulator {
   reading(): DriverReading {
     const pack = this.pack;
     const n = this.noise;
+    n.restart();
     const current = pack.currentA;
     const cells: number[] = new Array<number>(pack.n);
     let vMin = Infinity;
@@ -196,17 +197,17 @@ export class BatterySimulator implements DeviceSimulator {
     for (let i = 0; i < pack.n; i++) {
       const v = pack.cellVoltage(i);
       vSum += v;
-      const measured = Math.round((v + n.gaussian(0, 0.001)) * 1000) / 1000;
+      const measured = Math.round((v + 0.001 * n.next()) * 1000) / 1000;
       cells[i] = measured;
       if (measured < vMin) vMin = measured;
       if (measured > vMax) vMax = measured;
     }
     const active = this.faults.active(this.t);
-    const temps = this.sensorReadings().map((v, s) => (this.isStuck(s, active) ? v : Math.round((v + n.gaussian(0, 0.1)) * 10) / 10));
+    const temps = this.sensorReadings().map((v, s) => (this.isStuck(s, active) ? v : Math.round((v + 0.1 * n.next()) * 10) / 10));
     const tempMin = Math.min(...temps);
     const tempMax = Math.max(...temps);
-    const packCurrentA = round(current + n.gaussian(0, 0.02 + 0.001 * Math.abs(current)), 3);
-    const packVoltageV = round(vSum + n.gaussian(0, 0.05), 2);
+    const packCurrentA = round(current + (0.02 + 0.001 * Math.abs(current)) * n.next(), 3);
+    const packVoltageV = round(vSum + 0.05 * n.next(), 2);
     const cap = pack.capacityState();
     const socPct = cap.fullAh > 0 ? (100 * cap.remainingAh) / cap.fullAh : 0;
     const chargingState: ChargingState = current > 0.05 ? 'charging' : current < -0.05 ? 'discharging' : 'idle';

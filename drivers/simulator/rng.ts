@@ -104,3 +104,31 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/**
+ * Pre-drawn standard normals for measurement noise, where a reading needs one per cell (96+) and
+ * Box-Muller per value would dominate the cost of a 1 Hz readout. Each reading starts at a random
+ * offset and walks the table, so values within a reading are independent draws and readings do not
+ * repeat in step. Deterministic from the Rng it is built from.
+ */
+export class GaussianTable {
+  private static readonly SIZE = 8192; // power of two
+  private readonly values: Float64Array;
+  private cursor = 0;
+
+  constructor(private readonly rng: Rng) {
+    this.values = new Float64Array(GaussianTable.SIZE);
+    for (let i = 0; i < GaussianTable.SIZE; i++) this.values[i] = rng.gaussian();
+  }
+
+  /** Start a new reading at a random place in the table. */
+  restart(): void {
+    this.cursor = this.rng.nextU32();
+  }
+
+  /** Next standard normal value. */
+  next(): number {
+    this.cursor = (this.cursor + 1) | 0;
+    return this.values[this.cursor & (GaussianTable.SIZE - 1)] as number;
+  }
+}
