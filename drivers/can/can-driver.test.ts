@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../agent/clock.js';
 import { CanDriver } from './can-driver.js';
 import { canConfigSchema, type CanConfig } from './config.js';
 import { CanMappingError, DbcSyntaxError } from './errors.js';
@@ -28,7 +29,10 @@ describe.skipIf(!HAVE_CAN_DATA)(`replaying the real Kona log through the driver$
 
   async function replayToEnd(speed: number) {
     const ctx = recordingContext();
-    const driver = new CanDriver({ config: konaConfig({ speed }), intervalMs: 1000 });
+    // Pacing waits advance the test's ManualClock instead of real time.
+    const clock = ctx.clock as ManualClock;
+    const sleep = async (ms: number): Promise<void> => clock.advance(ms);
+    const driver = new CanDriver({ config: konaConfig({ speed }), intervalMs: 1000, sleep });
     expect(await driver.probe()).toBe(true);
     const finished = new Promise<void>((resolve) => {
       const setState = ctx.setState.bind(ctx);
@@ -37,7 +41,7 @@ describe.skipIf(!HAVE_CAN_DATA)(`replaying the real Kona log through the driver$
     await driver.start(ctx);
     await finished;
     await driver.stop();
-    return { ctx, driver };
+    return { ctx, driver, pacedMs: clock.monotonic() };
   }
 
   it('emits one record per second of log time with the pack values and log timestamps', async () => {
@@ -57,10 +61,17 @@ describe.skipIf(!HAVE_CAN_DATA)(`replaying the real Kona log through the driver$
     expect([...(driver.stats?.unknownIds ?? [])]).toEqual([[0x7e4, 1], [0x7ec, 1]]);
   });
 
-  it('gives the same records at 100x recorded speed (paced by the clock) as at full speed', async () => {
+  it('paces frames on the monotonic clock at speed 1 and 4, with the same records as full speed', async () => {
     const fast = await replayToEnd(0);
-    const paced = await replayToEnd(100);
-    expect(paced.ctx.readings).toEqual(fast.ctx.readings);
+    expect(fast.pacedMs).toBe(0);
+    // The log spans 2787.84 - 83.54 = 2704.3 ms: replay takes that long at speed 1, a quarter at 4
+    // (within 1 ms: waits shorter than 1 ms are skipped, the next frame catches up).
+    const recorded = await replayToEnd(1);
+    expect(Math.abs(recorded.pacedMs - 2704.3)).toBeLessThan(1);
+    const quick = await replayToEnd(4);
+    expect(Math.abs(quick.pacedMs - 2704.3 / 4)).toBeLessThan(1);
+    expect(recorded.ctx.readings).toEqual(fast.ctx.readings);
+    expect(quick.ctx.readings).toEqual(fast.ctx.readings);
   });
 
   it('loops with ever-increasing timestamps until stopped', async () => {

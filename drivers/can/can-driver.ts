@@ -24,6 +24,8 @@ export interface CanDriverOptions {
   intervalMs: number;
   /** Where network interfaces are listed (tests point it elsewhere). */
   sysClassNet?: string;
+  /** Replay pacing wait (tests pass one that advances a ManualClock). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export class CanDriver implements Driver {
@@ -77,6 +79,7 @@ export class CanDriver implements Driver {
         loop: replay.loop,
         intervalMs,
         clock: ctx.clock,
+        ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
       });
       this.replay.start(
         {

@@ -18,7 +18,11 @@ export interface ReplayOptions {
   loop: boolean;
   intervalMs: number;
   clock: Clock;
+  /** Waits `ms` (abortable). Injected so tests can pace a replay on a ManualClock without waiting. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
+
+const realSleep = (ms: number, signal: AbortSignal): Promise<void> => sleep(ms, undefined, { signal });
 
 export interface ReplayHandlers {
   /** A frame at log time tRel (ms). */
@@ -54,6 +58,7 @@ export class ReplaySource {
 
   private async run(h: ReplayHandlers): Promise<void> {
     const { file, format, speed, loop, intervalMs, clock } = this.options;
+    const wait = this.options.sleep ?? realSleep;
     const signal = this.abort.signal;
     const startMono = clock.monotonic();
     const startWall = clock.now();
@@ -73,8 +78,8 @@ export class ReplaySource {
         const tRel = passOffset + Math.max(0, frame.tsMs - first);
         frames++;
         if (speed > 0) {
-          const wait = startMono + tRel / speed - clock.monotonic();
-          if (wait >= 1) await sleep(wait, undefined, { signal });
+          const dueInMs = startMono + tRel / speed - clock.monotonic();
+          if (dueInMs >= 1) await wait(dueInMs, signal);
           else if (++sinceYield >= YIELD_EVERY) ((sinceYield = 0), await yieldToLoop(undefined, { signal }));
         } else if (++sinceYield >= YIELD_EVERY) {
           sinceYield = 0;
