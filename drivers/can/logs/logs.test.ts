@@ -125,6 +125,15 @@ describe.skipIf(!HAVE_CAN_DATA)(`the real Kona ASC log${CAN_DATA_NOTE}`, () => {
     expect(frames[0]?.tsMs).toBeCloseTo(Date.UTC(2023, 10, 8, 21, 17, 1) + 83.54, 3);
     expect(hex(frames[0]?.data ?? new Uint8Array())).toBe('34213421A0620120');
     expect(frames.at(-1)).toMatchObject({ id: 0x5d8 });
+    // Frames per id (awk '{print $3}' kona_bms_idle.asc | sort | uniq -c): the 10 Hz BMS broadcasts
+    // 28 times each in 2.8 s, three 1 Hz messages 3 times, one OBD-II request/answer pair.
+    const perId = new Map<number, number>();
+    for (const f of frames) perId.set(f.id, (perId.get(f.id) ?? 0) + 1);
+    const tenHz = [0x491, 0x493, 0x4dd, 0x4de, 0x4e2, 0x542, 0x594, 0x595, 0x596, 0x597, 0x598, 0x599, 0x59c, 0x59e, 0x5a3, 0x5d5, 0x5d6, 0x5d7, 0x5d8];
+    expect(Object.fromEntries(perId)).toEqual({
+      ...Object.fromEntries(tenHz.map((id) => [id, 28])),
+      [0x3f6]: 3, [0x497]: 3, [0x498]: 3, [0x7e4]: 1, [0x7ec]: 1,
+    });
     expect((frames.at(-1)?.tsMs ?? 0) - (frames[0]?.tsMs ?? 0)).toBeCloseTo(2787.84 - 83.54, 3);
   });
 });
