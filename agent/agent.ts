@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/schema.js';
 import { createDriver, createSimulatorDriver } from '../drivers/registry.js';
 import { BUFFER_FILE_NAME } from '../sync/buffer/index.js';
+import { createDrainLoops, createSinkMetrics, createSinks, type DrainLoop } from '../sync/index.js';
 import type { RecordBuffer } from '../sync/buffer/index.js';
 import { openBufferOrMoveAside } from './buffer-open.js';
 import { SystemClock, type Clock } from './clock.js';
@@ -44,6 +45,8 @@ export class Agent {
   readonly latest = new LatestRecords();
   readonly http: HttpEndpoint;
   private pipeline: Pipeline | undefined;
+  private drainLoops: DrainLoop[] = [];
+  private sinkNames: string[] = [];
   private buffer: RecordBuffer | undefined;
   private readonly housekeeping: Housekeeping;
   private readonly notify: SdNotify;
@@ -84,13 +87,17 @@ export class Agent {
 
   private async startComponents(): Promise<void> {
     const { config } = this.options;
+    // Sinks are built without I/O; each connects inside its own drain loop, so an unreachable
+    // upstream never delays start-up.
+    const sinks = createSinks(config.sinks, { gatewayId: config.gateway.id, log: this.log, clock: this.clock });
+    this.sinkNames = sinks.map((sink) => sink.name);
     const buffer = openBufferOrMoveAside(
       {
         path: join(config.data_dir, BUFFER_FILE_NAME),
         maxBytes: config.buffer.max_bytes,
         synchronous: config.buffer.synchronous,
         retentionMs: config.buffer.retention_hours * 3_600_000,
-        sinks: [],
+        sinks: this.sinkNames,
         clock: this.clock,
       },
       this.log,
@@ -114,10 +121,15 @@ export class Agent {
       onCommitted: (records) => {
         if (debugCommits) this.logCommit(records);
         this.latest.observe(records);
+        for (const loop of this.drainLoops) loop.notify();
         this.options.onCommitted?.(records);
       },
     });
     this.pipeline.start();
+    this.drainLoops = createDrainLoops(sinks, config.sinks, {
+      buffer, clock: this.clock, log: this.log, metrics: createSinkMetrics(this.metrics.registry),
+    });
+    for (const loop of this.drainLoops) loop.start();
 
     this.housekeeping.start([
       { name: 'compaction', cron: config.housekeeping.compaction_cron, run: () => buffer.compact() },
@@ -182,7 +194,8 @@ export class Agent {
       runners: this.runners,
       latest: this.latest,
       buffer: () => this.buffer,
-      sinkStates: () => ({}),
+      // createDrainLoops returns one loop per sink, in the sinks' order.
+      sinkStates: () => Object.fromEntries(this.drainLoops.map((loop, i) => [this.sinkNames[i], loop.state])),
       modelStatus: () => [],
       clockTrusted: () => this.clock.trusted(),
       gatewayId: config.gateway.id,
@@ -219,6 +232,9 @@ export class Agent {
     if (this.statsTimer) clearInterval(this.statsTimer);
     await Promise.all(this.runners.map((r) => r.stop()));
     await this.pipeline?.stop();
+    // After the final flush, so records committed during shutdown are still offered upstream
+    // on the next start (they are durable either way).
+    await Promise.all(this.drainLoops.map((loop) => loop.stop()));
     await this.housekeeping.stop();
     await this.http.close();
     this.buffer?.close();

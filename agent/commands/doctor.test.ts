@@ -21,7 +21,7 @@ describe.skipIf(!cliBuilt())('ev-edge doctor (needs npm run build)', () => {
     cpSync(join(REPO_ROOT, 'models'), models, { recursive: true, filter: (src) => !src.includes('/training') && !src.includes('/fleet') });
     const onnx = readdirSync(models).find((f) => f.endsWith('.onnx'))!;
     const bytes = readFileSync(join(models, onnx));
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
     writeFileSync(join(models, onnx), bytes);
 
     const server = createServer((socket) => socket.end());
