@@ -93,6 +93,18 @@ describe('battery simulation', () => {
     expect(lost).toBeLessThan(5);
   });
 
+  it('BMS limits hold in the cold (high resistance): cells stay between cut-off and charge voltage', () => {
+    for (const chemistry of ['nmc', 'lfp'] as const) {
+      const config = simulatorConfig({ seed: 12, cells_series: 12, chemistry, ambient_c: -15, initial_soc_pct: 95 });
+      const rs = [...simulateDevice({ deviceId: 'cold', kind: 'battery', config, durationS: 86_400, sampleEveryS: 10 })].map(battery);
+      const [low, high] = chemistry === 'nmc' ? [3.1, 4.2] : [2.7, 3.6];
+      // 5 mV: 1 mV measurement noise (3 sigma) plus the OCV change within a 1 s step.
+      expect(Math.max(...rs.map((b) => b.cellVoltageMaxV!))).toBeLessThanOrEqual(high + 0.005);
+      expect(Math.min(...rs.map((b) => b.cellVoltageMinV!))).toBeGreaterThanOrEqual(low - 0.005);
+      expect(rs.some((b) => b.alarmFlags!.includes('charge_undertemperature'))).toBe(true);
+    }
+  });
+
   it('temperatures rise under load relative to rest', () => {
     const rs = run({ hours: 24 });
     const rest = rs.filter((r) => battery(r).chargingState === 'idle').map((r) => battery(r).tempMeanC!);

@@ -40,8 +40,6 @@ export class BatterySimulator implements DeviceSimulator {
   private t = 0;
   /** Frozen value per sensor while sensor_stuck is active (NaN when not stuck). */
   private readonly stuckC: Float64Array;
-  /** Pessimistic resistance per cell used to predict when a limit check is worth a full pass. */
-  private readonly rGuard: number;
   private lastPhase = 'rest';
   private readonly maxActiveStepS: number;
 
@@ -77,7 +75,6 @@ export class BatterySimulator implements DeviceSimulator {
     this.sensors = sensorCount(c.cells_series);
     this.stuckC = new Float64Array(this.sensors).fill(Number.NaN);
     this.maxActiveStepS = c.max_step_s;
-    this.rGuard = (4 * (this.chem.r0OhmAh + this.chem.r1OhmAh)) / c.capacity_ah;
   }
 
   get timeS(): number {
@@ -115,10 +112,14 @@ export class BatterySimulator implements DeviceSimulator {
       amps = demand.amps;
       cvLimitV = demand.cellVoltageV;
     }
+    // The exact limits cost a pass over the cells: only compute them when the highest (lowest)
+    // cell could reach the limit at the new current (largest cell resistance, 20 mV margin for
+    // the OCV change and the resistance refresh interval).
     const dI = amps - pack.currentA;
-    if (amps > 0 && pack.maxCellV + Math.max(0, dI) * this.rGuard > cvLimitV - 0.05) {
+    const rGuard = 1.2 * pack.maxCellResistance;
+    if (amps > 0 && pack.maxCellV + Math.max(0, dI) * rGuard > cvLimitV - 0.02) {
       amps = Math.min(amps, Math.max(0, chargeCurrentLimit(pack, cvLimitV, h)));
-    } else if (amps < 0 && pack.minCellV + Math.min(0, dI) * this.rGuard < this.chem.dischargeCutoffV + 0.05) {
+    } else if (amps < 0 && pack.minCellV + Math.min(0, dI) * rGuard < this.chem.dischargeCutoffV + 0.02) {
       amps = Math.max(amps, Math.min(0, dischargeCurrentLimit(pack, this.chem.dischargeCutoffV, h)));
     }
     return amps;

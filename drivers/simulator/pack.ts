@@ -67,6 +67,8 @@ export class Pack {
   maxCellV = 0;
   /** Pack terminal voltage (sum of cells) at the end of the last step. */
   packV = 0;
+  /** Largest R0 + R1 over the cells (ohm), refreshed with the temperature-dependent parameters. */
+  maxCellResistance = 0;
   /** Pack SoC (%) by the series-string rule of capacityState(), at the end of the last step. */
   socPct = 0;
   private slowElapsedS = 0;
@@ -183,6 +185,7 @@ export class Pack {
   private refreshSlow(elapsedS: number): void {
     const dEfc = this.slowAh / (2 * this.nominalAh);
     const chem = this.chem;
+    let maxR = 0;
     for (let i = 0; i < this.n; i++) {
       const t = this.tempC[i] as number;
       const rate = this.ageRate[i] as number;
@@ -195,7 +198,9 @@ export class Pack {
       const growth = (1 + chem.resistanceGrowthPerFade * fade) * resistanceTemperatureFactor(t);
       this.r0[i] = (this.r0New[i] as number) * growth;
       this.r1[i] = (this.r1New[i] as number) * growth;
+      maxR = Math.max(maxR, (this.r0[i] as number) + (this.r1[i] as number));
     }
+    this.maxCellResistance = maxR;
     this.slowElapsedS = 0;
     this.slowAh = 0;
     decideBalancing(this);
