@@ -34,7 +34,8 @@ describe('BatteryFeatureEngine', () => {
     // 2 A for 3240 s = 1.8 Ah, plus the 1 s ramp interval on each edge (trapezoid: 1 A mean, 1/3600 Ah each).
     expect(dis.ah).toBeCloseTo(1.8 + 2 / 3600, 9);
     expect((dis.endMs - dis.startMs) / 1000).toBe(3241);
-    expect(e.equivalentFullCycles()).toBeCloseTo((1.8 + 2 / 3600) / 2, 6);
+    // Equivalent full cycles = throughput (in + out) / 2 / nominal; only discharge here.
+    expect(e.equivalentFullCycles()).toBeCloseTo((1.8 + 2 / 3600) / 2 / 2, 9);
     // A discharge that swept the whole grid is a capacity measurement.
     expect(e.features().lastDischargeCapacityAh).toBe(dis.ah);
     expect(e.features().capacityFraction).toBeCloseTo(0.9, 3);
@@ -55,6 +56,19 @@ describe('BatteryFeatureEngine', () => {
     feed(e, partial);
     expect(e.segments().map((s) => s.kind)).toContain('discharge');
     expect(e.features().lastDischargeCapacityAh).toBeNull();
+  });
+
+  it('estimates capacity from a partial discharge with a wide SoC swing', () => {
+    const e = new BatteryFeatureEngine(defaultEngineConfig(2));
+    let t = 0;
+    e.update((t += 1000), { packVoltageV: 3.4, packCurrentA: 0, socPct: 90 });
+    // 1 A for 3600 s while SoC falls 90 -> 30 %: 1 Ah over 60 % of capacity = 1.6667 Ah.
+    for (let k = 0; k <= 3600; k++) e.update((t += 1000), { packVoltageV: 3.3, packCurrentA: -1, socPct: 90 - (60 * k) / 3600 });
+    e.update((t += 1000), { packVoltageV: 3.3, packCurrentA: 0, socPct: 30 });
+    const p = e.capacityHistory();
+    expect(p).toHaveLength(1);
+    expect(p[0]!.source).toBe('soc_swing');
+    expect(p[0]!.capacityAh).toBeCloseTo((1 + 1 / 3600) / 0.6, 9);
   });
 
   it('estimates internal resistance from a current step', () => {

@@ -31,6 +31,8 @@ export interface EngineConfig {
   resistance: ResistanceConfig;
   maxCapacityHistory: number;
   maxSegments: number;
+  /** A partial discharge spanning at least this many SoC points estimates capacity as Ah / dSoC. */
+  minSocSwingPct: number;
 }
 
 export function defaultEngineConfig(nominalCapacityAh: number, overrides: Partial<EngineConfig> = {}): EngineConfig {
@@ -44,7 +46,9 @@ export function defaultEngineConfig(nominalCapacityAh: number, overrides: Partia
     tempThresholdsC: [40, 50, 60],
     rollingWindowS: 600,
     rollingMaxSamples: 3600,
-    resistance: { minStepA: 0.5 * nominalCapacityAh, maxStepDtS: 5, smoothing: 0.2 },
+    // 15 s: BMS polling is often 5-10 s; OCV moves little in that time at moderate currents.
+    resistance: { minStepA: 0.5 * nominalCapacityAh, maxStepDtS: 15, smoothing: 0.2 },
+    minSocSwingPct: 50,
     maxCapacityHistory: 5000,
     maxSegments: 50,
     ...overrides,
@@ -59,15 +63,19 @@ export interface SegmentSummary {
   ah: number;
   /** True when a data gap interrupted the segment (its Ah is then incomplete). */
   gap: boolean;
+  /** Reported state of charge when the segment started / last seen in it (null when not reported). */
+  socStartPct: number | null;
+  socEndPct: number | null;
 }
 
 export interface CapacityPoint {
   cycle: number;
   capacityAh: number;
-  source: 'coulomb' | 'bms';
+  /** coulomb: full Q(V) discharge; soc_swing: partial discharge Ah / dSoC; bms: reported by the device. */
+  source: 'coulomb' | 'soc_swing' | 'bms';
 }
 
-interface LastReading { tsMs: number; v: number | null; i: number | null; cellV: number | null; tempMaxC: number | null }
+interface LastReading { tsMs: number; v: number | null; i: number | null; cellV: number | null; tempMaxC: number | null; soc: number | null }
 
 export const ROLLING_SIGNALS = ['packVoltageV', 'packCurrentA', 'tempMaxC', 'tempSpreadC', 'cellSpreadV'] as const;
 export type RollingSignal = (typeof ROLLING_SIGNALS)[number];
@@ -125,9 +133,10 @@ export class BatteryFeatureEngine {
     return new BatteryFeatureEngine(j.config, structuredClone(j.state));
   }
 
-  /** Equivalent full cycles: discharged charge over nominal capacity. */
+  /** Equivalent full cycles: charge throughput (in + out) / 2 over nominal capacity, the definition
+   * most BMSs (and the simulator's cycleCount) use. */
   equivalentFullCycles(): number {
-    return this.state.dischargedAh / this.config.nominalCapacityAh;
+    return (this.state.dischargedAh + this.state.chargedAh) / 2 / this.config.nominalCapacityAh;
   }
 
   /** Cycle index: the BMS cycle counter when the device reports one, else equivalent full cycles. */
@@ -141,6 +150,7 @@ export class BatteryFeatureEngine {
     const i = fin(b.packCurrentA);
     const cellV = v === null ? null : v / this.config.seriesCells;
     const tempMaxC = fin(b.tempMaxC);
+    const soc = fin(b.socPct);
     const prev = s.last;
     const dt = prev ? (tsMs - prev.tsMs) / 1000 : 0;
     if (prev && dt <= 0) return; // duplicate or out-of-order reading: ignore rather than integrate backwards
@@ -162,29 +172,30 @@ export class BatteryFeatureEngine {
     // An interval during which the state changed belongs to the segment whose direction matches the
     // charge that moved (the one ending, else the one starting), so no charge is counted twice.
     const matches = (k: SegmentKind) => (k === 'discharge' && intervalAh < 0) || (k === 'charge' && intervalAh > 0);
-    if (s.current && (s.current.kind === kind || kind === null)) this.addToSegment(intervalAh, tsMs, cellV);
+    if (s.current && (s.current.kind === kind || kind === null)) this.addToSegment(intervalAh, tsMs, cellV, soc);
     else if (kind !== null) {
       const endingTookIt = s.current !== null && matches(s.current.kind);
-      if (s.current) this.addToSegment(endingTookIt ? intervalAh : 0, tsMs, null);
+      if (s.current) this.addToSegment(endingTookIt ? intervalAh : 0, tsMs, null, null);
       this.closeSegment();
       s.current = {
-        kind, startMs: tsMs, endMs: tsMs, ah: 0, gap: false,
+        kind, startMs: tsMs, endMs: tsMs, ah: 0, gap: false, socStartPct: prev?.soc ?? soc, socEndPct: soc,
         qv: kind === 'discharge' && cellV !== null ? startCapture(this.config.qvGrid, prev?.cellV ?? cellV) : null,
       };
-      this.addToSegment(!endingTookIt && matches(kind) ? intervalAh : 0, tsMs, cellV);
+      this.addToSegment(!endingTookIt && matches(kind) ? intervalAh : 0, tsMs, cellV, soc);
     }
 
     if (b.cycleCount !== undefined && Number.isFinite(b.cycleCount)) s.bmsCycleCount = b.cycleCount;
     this.recordBmsCapacity(b);
     this.pushRolling(tsMs, b);
-    s.last = { tsMs, v, i, cellV, tempMaxC };
+    s.last = { tsMs, v, i, cellV, tempMaxC, soc };
   }
 
-  private addToSegment(intervalAh: number, tsMs: number, cellV: number | null): void {
+  private addToSegment(intervalAh: number, tsMs: number, cellV: number | null, soc: number | null): void {
     const seg = this.state.current;
     if (!seg) return;
     seg.ah += Math.abs(intervalAh);
     seg.endMs = tsMs;
+    if (soc !== null) seg.socEndPct = soc;
     if (seg.qv && cellV !== null) feedCapture(seg.qv, this.config.qvGrid, cellV, seg.ah);
   }
 
@@ -196,7 +207,15 @@ export class BatteryFeatureEngine {
     s.segments.push(summary);
     if (s.segments.length > this.config.maxSegments) s.segments.shift();
     const curve = qv && !seg.gap ? completedCurve(qv) : undefined;
-    if (!curve) return;
+    if (!curve) {
+      // Most field discharges are partial: with a wide enough SoC swing, Ah / dSoC estimates capacity
+      // (only as good as the BMS's SoC, which is why full discharges take precedence).
+      const swing = seg.socStartPct !== null && seg.socEndPct !== null ? seg.socStartPct - seg.socEndPct : 0;
+      if (seg.kind === 'discharge' && !seg.gap && swing >= this.config.minSocSwingPct) {
+        this.pushCapacity({ cycle: this.cycles(), capacityAh: seg.ah / (swing / 100), source: 'soc_swing' });
+      }
+      return;
+    }
     // A discharge that swept the whole Q(V) grid is a full discharge: its charge is a capacity measurement.
     const cycle = this.cycles();
     this.pushCapacity({ cycle, capacityAh: seg.ah, source: 'coulomb' });
