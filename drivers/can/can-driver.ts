@@ -16,7 +16,7 @@ import { CanSourceError } from './errors.js';
 import { formatFromExtension } from './logs/read-log.js';
 import { resolveMapping, SignalAssembler } from './mapping.js';
 import { ReplaySource } from './replay-source.js';
-import { openSocketCan, type LiveCapture } from './socketcan-source.js';
+import { loadSocketCan, openSocketCan, type LiveCapture, type SocketCanModule } from './socketcan-source.js';
 
 export interface CanDriverOptions {
   config: CanConfig;
@@ -26,6 +26,8 @@ export interface CanDriverOptions {
   sysClassNet?: string;
   /** Replay pacing wait (tests pass one that advances a ManualClock). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Loads the socketcan package (tests pass a fake one). */
+  loadSocketCan?: () => Promise<SocketCanModule>;
 }
 
 export class CanDriver implements Driver {
@@ -110,6 +112,7 @@ export class CanDriver implements Driver {
         ctx.reportError('interface_stopped', { iface });
         this.setState(ctx, 'failed');
       },
+      this.options.loadSocketCan ?? loadSocketCan,
     );
     this.timer = setInterval(() => this.cut(ctx, assembler.snapshot(ctx.clock.monotonic()), 'hardware'), intervalMs);
   }

@@ -7,20 +7,20 @@ import { CanSourceError } from './errors.js';
 import type { CanFrame } from './decoder.js';
 
 /** The part of socketcan's RawChannel used here (its typings need its native build). */
-interface RawChannel {
+export interface RawChannel {
   addListener(event: 'onMessage', listener: (msg: SocketCanMessage) => void): void;
   addListener(event: 'onStopped', listener: () => void): void;
   start(): void;
   stop(): void;
 }
-interface SocketCanMessage {
+export interface SocketCanMessage {
   id: number;
   ext?: boolean;
   rtr?: boolean;
   err?: boolean;
   data?: Uint8Array;
 }
-interface SocketCanModule {
+export interface SocketCanModule {
   createRawChannel(iface: string, timestamps?: boolean): RawChannel;
 }
 
@@ -28,9 +28,10 @@ export interface LiveCapture {
   stop(): void;
 }
 
-async function loadSocketCan(): Promise<SocketCanModule> {
+/** Imports the package; `importer` is injectable so the missing-package path can be tested. */
+export async function loadSocketCan(importer: () => Promise<unknown> = () => import('socketcan')): Promise<SocketCanModule> {
   try {
-    const mod = (await import('socketcan')) as unknown as SocketCanModule & { default?: SocketCanModule };
+    const mod = (await importer()) as SocketCanModule & { default?: SocketCanModule };
     return typeof mod.createRawChannel === 'function' ? mod : (mod.default as SocketCanModule);
   } catch (cause) {
     throw new CanSourceError('socketcan', 'the optional "socketcan" package is not installed or failed to build; install it (Linux only) or use `replay:`', { cause });
@@ -38,8 +39,13 @@ async function loadSocketCan(): Promise<SocketCanModule> {
 }
 
 /** Opens `iface` and calls `onFrame` for every data frame; remote and error frames are skipped. */
-export async function openSocketCan(iface: string, onFrame: (frame: CanFrame) => void, onStopped: () => void): Promise<LiveCapture> {
-  const socketcan = await loadSocketCan();
+export async function openSocketCan(
+  iface: string,
+  onFrame: (frame: CanFrame) => void,
+  onStopped: () => void,
+  load: () => Promise<SocketCanModule> = loadSocketCan,
+): Promise<LiveCapture> {
+  const socketcan = await load();
   let channel: RawChannel;
   try {
     channel = socketcan.createRawChannel(iface, true);
