@@ -1,6 +1,6 @@
 /**
  * Serial BMS benchmarks (JSON lines, bench/emit.ts format). Run after `npm run build`:
- *   node --expose-gc dist/drivers/serial/serial.bench.js
+ *   npm run bench -- serial
  * - parse_mb_s: streaming parser + checksum throughput per protocol, on a stream of valid frames
  *   with 10 % garbage in between, fed in 64-byte chunks (a USB-serial adapter delivers ~32-64).
  * - cycle_decode_us: decoding one full poll cycle into a canonical reading (no I/O).
@@ -11,19 +11,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emit, percentile } from '../../bench/emit.js';
-import { serialConfigSchema } from './config.js';
-import { dalyFrameSpec, dalyProtocol } from './daly.js';
-import { SerialBmsDriver } from './driver.js';
-import { FrameParser, type FrameSpec } from './frame-parser.js';
-import { jbdFrameSpec, jbdProtocol } from './jbd.js';
-import { jkFrameSpec, jkProtocol } from './jk.js';
-import type { BmsProtocol } from './protocol.js';
-import { RecordingContext } from './testdata/context.js';
-import { BmsEmulator } from './testdata/emulator.js';
-import { JK_SAMPLE, dalyAnswer, jbdAnswer, jkReadAllAnswer } from './testdata/encoders.js';
-import { serialDataAvailable } from './testdata/shared-data.js';
-import { PtyPair, socatAvailable, waitFor } from './testdata/socat.js';
+import { emit, percentile } from './emit.js';
+import { serialConfigSchema } from '../drivers/serial/config.js';
+import { dalyFrameSpec, dalyProtocol } from '../drivers/serial/daly.js';
+import { SerialBmsDriver } from '../drivers/serial/driver.js';
+import { FrameParser, type FrameSpec } from '../drivers/serial/frame-parser.js';
+import { jbdFrameSpec, jbdProtocol } from '../drivers/serial/jbd.js';
+import { jkFrameSpec, jkProtocol } from '../drivers/serial/jk.js';
+import type { BmsProtocol } from '../drivers/serial/protocol.js';
+import { RecordingContext } from '../drivers/serial/testdata/context.js';
+import { BmsEmulator } from '../drivers/serial/testdata/emulator.js';
+import { JK_SAMPLE, dalyAnswer, jbdAnswer, jkReadAllAnswer } from '../drivers/serial/testdata/encoders.js';
+import { serialDataAvailable } from '../drivers/serial/testdata/shared-data.js';
+import { PtyPair, socatAvailable, waitFor } from '../drivers/serial/testdata/socat.js';
 
 const basic = Array.from({ length: 29 }, (_, i) => (i * 37) & 0xff);
 basic[22] = 3;
