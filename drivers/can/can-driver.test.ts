@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ManualClock } from '../../agent/clock.js';
 import { CanDriver } from './can-driver.js';
 import { canConfigSchema, type CanConfig } from './config.js';
@@ -86,6 +86,18 @@ describe.skipIf(!HAVE_CAN_DATA)(`replaying the real Kona log through the driver$
     expect(ts.length).toBeGreaterThanOrEqual(7);
     for (let i = 1; i < ts.length; i++) expect(ts[i]).toBeGreaterThan(ts[i - 1] as number);
     expect(ctx.readings.every((r) => r.body.type === 'battery' && r.body.battery.packVoltageV === 360.8)).toBe(true);
+  });
+
+  it('restarts cleanly when start() is called again without stop()', async () => {
+    const ctx = recordingContext();
+    const driver = new CanDriver({ config: konaConfig({ speed: 0, loop: true }), intervalMs: 1000 });
+    await driver.start(ctx);
+    await driver.start(ctx); // the first looping replay must be stopped, not left running beside the second
+    await vi.waitFor(() => expect(ctx.readings.length).toBeGreaterThanOrEqual(4), { timeout: 10_000 });
+    await driver.stop();
+    const ts = ctx.readings.map((r) => r.ts ?? 0);
+    // One replay only: timestamps strictly increase (two interleaved replays would repeat them).
+    for (let i = 1; i < ts.length; i++) expect(ts[i]).toBeGreaterThan(ts[i - 1] as number);
   });
 
   it('rejects mappings that do not fit the DBC or the device kind with a typed error', async () => {

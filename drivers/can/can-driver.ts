@@ -57,6 +57,8 @@ export class CanDriver implements Driver {
 
   async start(ctx: DriverContext): Promise<void> {
     const { config, intervalMs } = this.options;
+    // Restart-safe: a second start() without stop() must not leave the first source running.
+    if (this.replay || this.live || this.timer) await this.stop();
     // Parse and check everything before taking the bus: a DbcSyntaxError or CanMappingError here
     // fails this driver's start (the agent retries it) and never reaches the bus.
     const db = parseDbcFile(config.dbc);
