@@ -128,6 +128,22 @@ describe('BatteryFeatureEngine', () => {
     expect(whole.features().deltaQ).not.toBeNull();
   });
 
+  it('builds the cycle_life inputs from full discharges at cycles >= 10 and >= 100', () => {
+    const cfg = defaultEngineConfig(2, { qvReferenceCycle: 1, qvLateCycle: 2, qvGrid: { highV: 3.6, lowV: 2.0, points: 50 } });
+    const e = new BatteryFeatureEngine(cfg);
+    expect(e.seversonInputs()).toBeUndefined();
+    // Cycle index from the BMS counter so that 100 cycles of history exist without simulating them.
+    e.update(0, { packCurrentA: 0, cycleCount: 1 });
+    feed(e, cycle(1000, 2, 1.8));
+    e.update(4_000_000, { packCurrentA: 0, cycleCount: 100 });
+    feed(e, cycle(4_001_000, 2, 1.75));
+    const f = e.seversonInputs()!;
+    // Q(V) = (3.6 - V) C / 1.7 on the grid, so dQ(V) = (1.75 - 1.8)(3.6 - V) / 1.7, minimum at 2.0 V.
+    expect(f.dq_log_min).toBeCloseTo(Math.log10((0.05 * 1.6) / 1.7), 3);
+    expect(f.cap_c100).toBeCloseTo(1.75 + 2 / 3600, 9); // coulomb count incl. the two 1 s edges
+    expect(f.cap_c2).toBeCloseTo(1.8 + 2 / 3600, 9);
+  });
+
   it('uses BMS capacity and cycle count for the trajectory features', () => {
     const e = new BatteryFeatureEngine(defaultEngineConfig(2));
     for (let c = 1; c <= 60; c++) e.update(c * 1000, { packCurrentA: 0, cycleCount: c, sohPct: 100 - 0.1 * c });

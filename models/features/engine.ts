@@ -8,7 +8,7 @@ import type { BatterySignals } from '../../agent/record.js';
 import { completedCurve, feedCapture, startCapture, type QvCapture, type QvGrid } from './qv-capture.js';
 import { emptyResistance, updateResistance, type ResistanceConfig, type ResistanceState } from './resistance.js';
 import { emptyRolling, pushRolling, rollingStats, type RollingState, type RollingStats } from './rolling.js';
-import { deltaQStatistics } from './severson.js';
+import { capacityFadeFeatures, deltaQStatistics, type SeversonFeatures } from './severson.js';
 import { fitLine } from './stats.js';
 import { trajectoryFeatures, type TrajectoryFeatures } from './trajectory.js';
 
@@ -25,6 +25,8 @@ export interface EngineConfig {
   qvGrid: QvGrid;
   /** Q(V) of the first full discharge at or after this cycle is the dQ(V) reference (Severson: 10). */
   qvReferenceCycle: number;
+  /** ... and at or after this one the late curve of the cycle_life inputs (Severson: 100). */
+  qvLateCycle: number;
   tempThresholdsC: number[];
   rollingWindowS: number;
   rollingMaxSamples: number;
@@ -43,6 +45,7 @@ export function defaultEngineConfig(nominalCapacityAh: number, overrides: Partia
     maxGapS: 60,
     qvGrid: { highV: 3.6, lowV: 2.0, points: 200 },
     qvReferenceCycle: 10,
+    qvLateCycle: 100,
     tempThresholdsC: [40, 50, 60],
     rollingWindowS: 600,
     rollingMaxSamples: 3600,
@@ -90,6 +93,7 @@ export interface EngineState {
   capacityHistory: CapacityPoint[];
   qvReference: { cycle: number; q: number[] } | null;
   qvLatest: { cycle: number; q: number[] } | null;
+  qvLate: { cycle: number; q: number[] } | null;
   tempAboveS: number[];
   resistance: ResistanceState;
   rolling: Record<RollingSignal, RollingState>;
@@ -118,7 +122,7 @@ export class BatteryFeatureEngine {
     const rolling = Object.fromEntries(ROLLING_SIGNALS.map((s) => [s, emptyRolling()])) as Record<RollingSignal, RollingState>;
     return {
       last: null, current: null, segments: [], dischargedAh: 0, chargedAh: 0, bmsCycleCount: null,
-      capacityHistory: [], qvReference: null, qvLatest: null,
+      capacityHistory: [], qvReference: null, qvLatest: null, qvLate: null,
       tempAboveS: config.tempThresholdsC.map(() => 0), resistance: emptyResistance(), rolling,
     };
   }
@@ -221,6 +225,7 @@ export class BatteryFeatureEngine {
     this.pushCapacity({ cycle, capacityAh: seg.ah, source: 'coulomb' });
     s.qvLatest = { cycle, q: curve };
     if (!s.qvReference && cycle >= this.config.qvReferenceCycle) s.qvReference = { cycle, q: curve };
+    if (!s.qvLate && cycle >= this.config.qvLateCycle) s.qvLate = { cycle, q: curve };
   }
 
   /** BMS-reported capacity (full capacity, else SoH x nominal), at most one point per whole cycle. */
@@ -285,6 +290,20 @@ export class BatteryFeatureEngine {
   trajectory(eolFrac: number): TrajectoryFeatures | undefined {
     const frac = this.capacityFractionPerCycle();
     return frac.length >= 2 ? trajectoryFeatures(frac, eolFrac) : undefined;
+  }
+
+  /**
+   * cycle_life model inputs, once the device has a full-discharge Q(V) at or after cycle 10 and
+   * another at or after cycle 100, and capacity history through cycle 100 (capacity fraction per
+   * cycle x nominal stands in for the lab's per-cycle discharge capacity).
+   */
+  seversonInputs(): SeversonFeatures | undefined {
+    const s = this.state;
+    const frac = this.capacityFractionPerCycle();
+    if (!s.qvReference || !s.qvLate || frac.length < 100 || s.qvReference.q.length !== s.qvLate.q.length) return undefined;
+    const cycles = frac.map((_, k) => k + 1);
+    const ah = frac.map((f) => f * this.config.nominalCapacityAh);
+    return { ...deltaQStatistics(s.qvReference.q, s.qvLate.q), ...capacityFadeFeatures(cycles, ah) };
   }
 
   features(): EngineFeatures {
