@@ -82,6 +82,8 @@ export const scoringSchema = z.strictObject({
   reload_debounce_ms: z.number().int().min(10).max(60_000).default(500),
   alarms: z.array(alarmRuleSchema).default(DEFAULT_ALARM_RULES),
   maintenance: maintenanceSchema,
+  /** End of life as a fraction of nominal capacity, for capacity-trajectory (RUL) model inputs. */
+  rul_eol_fraction: z.number().gt(0).lt(1).default(0.8),
   drift: z.strictObject({
     /** PSI is computed over the last `window` scored rows per model. */
     window: z.number().int().min(10).max(1_000_000).default(2000),

@@ -45,7 +45,7 @@ export const PACK_FEATURES = [
 export const CHARGER_FEATURES = [
   'temperature_c', 'temperature_ewma_1h', 'temperature_max_24h', 'power_kw', 'charging',
   'faulted', 'unavailable', 'errors_24h', 'errors_7d', 'high_temp_errors_7d', 'ground_errors_7d',
-  'sessions_per_day', 'uptime_days', 'days_since_maintenance', 'session_count',
+  'sessions_per_day', 'uptime_days', 'days_since_maintenance', 'session_count', 'hours_observed',
 ] as const;
 
 export interface PackState {
@@ -183,6 +183,7 @@ export function featureValues(s: DeviceState): Record<string, number> {
     out.high_temp_errors_7d = decayTo(s.highTemp7d, ts, 7 * DAY_S);
     out.ground_errors_7d = decayTo(s.ground7d, ts, 7 * DAY_S);
     out.sessions_per_day = s.sessionRate.v ?? 0;
+    out.hours_observed = s.first === null ? 0 : (ts - s.first) / 3.6e6;
   }
   return out;
 }

@@ -17,6 +17,7 @@ import type { Clock } from '../../agent/clock.js';
 import type { AlarmPayload, DeviceKind, PendingRecord, PredictionPayload } from '../../agent/record.js';
 import type { ScoringConfig } from '../config.js';
 import { AlarmEvaluator, signalValues, type AlarmState } from './alarms.js';
+import { TrajectoryFeatures, needsTrajectory } from './engine-features.js';
 import { featureRow, featureValues, updateState, type DeviceState } from './features.js';
 import { MAINTENANCE_LEVELS, MAINTENANCE_MODEL, MAINTENANCE_VERSION, levelCode, recommend } from './maintenance.js';
 import { createScoringMetrics, type ScoringMetrics } from './metrics.js';
@@ -40,6 +41,7 @@ interface Snapshot {
   lastScored: Record<string, Record<string, number>>;
   latest: Record<string, Record<string, number>>;
   alarms: AlarmState;
+  engines?: Record<string, unknown>;
 }
 
 export class ScoringStage {
@@ -50,6 +52,8 @@ export class ScoringStage {
   private latest = new Map<string, Record<string, number>>();
   private readonly alarms: AlarmEvaluator;
   private readonly windows = new Map<string, { sha: string; byFeature: Map<string, FeatureWindow> }>();
+  /** Shared feature engine for capacity-trajectory inputs (rul_capacity); null when no model needs it. */
+  private trajectory: TrajectoryFeatures | null = null;
 
   private constructor(
     private readonly opts: ScoringStageOptions,
@@ -57,6 +61,14 @@ export class ScoringStage {
     private readonly metrics: ScoringMetrics,
   ) {
     this.alarms = new AlarmEvaluator(opts.config.alarms);
+    this.refreshTrajectory();
+  }
+
+  /** Starts the feature engine once a ready battery model needs trajectory inputs (also after a hot reload). */
+  private refreshTrajectory(): void {
+    if (this.trajectory) return;
+    const needed = this.opts.config.models.some((m) => m.device_kind === 'battery' && needsTrajectory(this.models.get(m.name)?.inputNames ?? []));
+    if (needed) this.trajectory = new TrajectoryFeatures(this.opts.config.rul_eol_fraction, this.opts.log);
   }
 
   static async create(opts: ScoringStageOptions): Promise<ScoringStage> {
@@ -82,9 +94,11 @@ export class ScoringStage {
     const started = performance.now();
     const out: PendingRecord[] = [];
     const touched = new Set<string>();
+    this.refreshTrajectory();
     for (const record of records) {
       if (record.type !== 'battery' && record.type !== 'charger') continue;
       updateState(this.states, record);
+      if (this.trajectory && record.type === 'battery') this.trajectory.update(record.deviceId, record.ts, record.battery);
       this.info.set(record.deviceId, { kind: record.deviceKind, source: record.source, ...(record.faults ? { faults: record.faults } : {}) });
       touched.add(record.deviceId);
       const body = record.type === 'battery' ? record.battery : record.charger;
@@ -99,12 +113,15 @@ export class ScoringStage {
       const state = this.states.get(device);
       const info = this.info.get(device);
       if (!state || !info || state.ts === null) continue;
-      const values = featureValues(state);
+      const values = this.trajectory && info.kind === 'battery' ? { ...featureValues(state), ...this.trajectory.values(device) } : featureValues(state);
       const scored = this.lastScored.get(device) ?? {};
       for (const m of this.opts.config.models) {
         if (m.device_kind !== info.kind) continue;
         const model = this.models.get(m.name);
         if (!model) continue;
+        // Cards may ask for a warm-up: the model was not trained on devices observed for less.
+        const warmup = Number((model.card as { warmup_hours?: unknown }).warmup_hours ?? 0);
+        if ((values.hours_observed ?? 0) < warmup) continue;
         const last = scored[m.name];
         if (last !== undefined && state.ts - last < m.interval_s * 1000) continue;
         const row = featureRow(values, model.inputNames);
@@ -235,6 +252,7 @@ export class ScoringStage {
       lastScored: Object.fromEntries(this.lastScored),
       latest: Object.fromEntries(this.latest),
       alarms: this.alarms.snapshot(),
+      ...(this.trajectory ? { engines: this.trajectory.snapshot() } : {}),
     };
   }
 
@@ -259,6 +277,7 @@ export class ScoringStage {
     this.lastScored = new Map(Object.entries(s.lastScored ?? {}));
     this.latest = new Map(Object.entries(s.latest ?? {}));
     this.alarms.restore(s.alarms ?? {});
+    this.trajectory?.restore(s.engines);
   }
 
   async close(): Promise<void> {
