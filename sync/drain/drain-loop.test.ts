@@ -155,6 +155,28 @@ describe('DrainLoop', () => {
     buffer.close();
   });
 
+  it('can be started again after stop, and then still waits when idle', async () => {
+    const buffer = openBuffer();
+    const sink = new ScriptedSink();
+    let reads = 0;
+    const pending = buffer.pending.bind(buffer);
+    buffer.pending = (...args: Parameters<RecordBuffer['pending']>) => { reads++; return pending(...args); };
+    const { loop } = loopFor(sink, buffer, { idlePollMs: 30 });
+    loop.start();
+    await loop.stop();
+    loop.start();
+    buffer.append(makePendingRecords(4));
+    loop.notify();
+    await until(() => pending('s', 10).length === 0);
+    reads = 0;
+    await new Promise((r) => setTimeout(r, 300));
+    // Idle means one read per 30 ms poll, not a busy loop.
+    expect(reads).toBeLessThan(30);
+    expect(loop.state).toBe('connected');
+    await loop.stop();
+    buffer.close();
+  });
+
   it('limits the send rate', async () => {
     const buffer = openBuffer();
     buffer.append(makePendingRecords(40));

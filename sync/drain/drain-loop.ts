@@ -52,7 +52,7 @@ export class DrainLoop {
   /** Set when stop() gave up waiting: the loop must not touch the buffer any more. */
   private abandoned = false;
   private connected = false;
-  private readonly wakeup = new Wakeup();
+  private wakeup = new Wakeup();
   private readonly backoff: Backoff;
   private readonly limiter: RateLimiter;
   private lagTimer: NodeJS.Timeout | undefined;
@@ -74,6 +74,8 @@ export class DrainLoop {
     if (this.running) return;
     this.stopping = false;
     this.abandoned = false;
+    // A stopped loop's Wakeup stays interrupted (every wait returns at once): start afresh.
+    this.wakeup = new Wakeup();
     this.running = this.run().finally(() => this.setState('stopped'));
     this.lagTimer = setInterval(() => this.refreshLag(), this.opts.lagRefreshMs ?? 1000);
     this.lagTimer.unref();

@@ -151,14 +151,14 @@ describe('drain loops end to end', () => {
       for (const l of r.loops.values()) l.start();
       const started = Date.now();
       let maxPgLag = 0;
-      while (Date.now() - started < 3500) {
+      while (Date.now() - started < 5000) {
         r.append(10);
         await new Promise((res) => setTimeout(res, 50));
         maxPgLag = Math.max(maxPgLag, await lag(r.metrics, 'timescale'));
       }
       await until(() => r.drained('timescale'), 10_000, 'timescale drained');
-      expect(maxPgLag).toBeLessThan(1.5);
-      expect(await lag(r.metrics, 'mqtt')).toBeGreaterThan(2.5);
+      expect(maxPgLag).toBeLessThan(2.5);
+      expect(await lag(r.metrics, 'mqtt')).toBeGreaterThan(4);
       expect(r.loops.get('mqtt')!.state).not.toBe('connected');
       expect(r.buffer.pending('mqtt', 10_000).length).toBe(r.accepted.length);
     } finally {
