@@ -48,14 +48,15 @@ describe('ev-edge decode errors', () => {
   });
   it('counts bad log lines with their numbers and labels values on request', async () => {
     const dbc = join(dir, 'ok.dbc');
-    writeFileSync(dbc, 'BO_ 1 M: 1 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\nVAL_ 1 S 7 "seven" ;\n');
+    writeFileSync(dbc, 'BO_ 1 M: 1 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\nVAL_ 1 S 7 "seven" ;\nBO_ 2147483905 E: 1 X\n SG_ T : 0|8@1+ (1,0) [0|0] "" X\n');
     const log = join(dir, 'x.log');
-    writeFileSync(log, '(1.0) can0 001#07\nnonsense\n(2.0) can0 001#08\n');
+    writeFileSync(log, '(1.0) can0 001#07\nnonsense\n(2.0) can0 001#08\n(3.0) can0 00000101#09\n');
     const { code, out, err } = await run(['--dbc', dbc, log, '--labels']);
     expect(code).toBe(0);
     expect(out.map((l) => JSON.parse(l))).toEqual([
       { ts: 1000, id: '0x1', message: 'M', signals: { S: 'seven' } },
       { ts: 2000, id: '0x1', message: 'M', signals: { S: 8 } },
+      { ts: 3000, id: '0x00000101', message: 'E', signals: { T: 9 } }, // 2147483905 = 0x80000101: extended 0x101
     ]);
     expect(err).toContain('candump line 2: not a candump -L line');
     expect(err).toContain('1 bad lines');

@@ -14,6 +14,9 @@ import { parseFlags, type Command } from './command.js';
  * (Not for ts: epoch milliseconds already have 13 digits; those are rounded to the microsecond.) */
 const tidy = (v: number): number => Number(v.toPrecision(12));
 
+/** Extended ids get all 8 digits (as candump writes them), so 0x00000100 is not mistaken for 0x100. */
+const hexId = (id: number, extended: boolean): string => `0x${id.toString(16).toUpperCase().padStart(extended ? 8 : 0, '0')}`;
+
 export const decodeCommand: Command = {
   name: 'decode',
   summary: 'decode a CAN log (candump -L, Vector ASC, SavvyCAN CSV) with a DBC file',
@@ -21,7 +24,7 @@ export const decodeCommand: Command = {
 
 Prints one JSON line per frame whose id FILE defines:
   {"ts":1699478221083.54,"id":"0x595","message":"Batt_HV_Status","signals":{"VBatt":360.8,...}}
-ts is in milliseconds: since the Unix epoch when the log has absolute times (candump -L, ASC with a
+Extended (29-bit) ids are printed with 8 hex digits. ts is in milliseconds: since the Unix epoch when the log has absolute times (candump -L, ASC with a
 date line), else since the start of the log. --format defaults from the extension (.asc -> asc,
 .csv -> gvret, else candump). --labels prints VAL_ labels instead of numbers where the DBC has them.
 A summary (frames, unknown ids, bad lines with their line numbers) goes to stderr.
@@ -63,7 +66,7 @@ Exit codes: 0 decoded, 2 bad usage or a DBC syntax error, 1 the log could not be
         if (!decoded) continue;
         const signals: Record<string, number | string> = {};
         for (const s of decoded.signals) signals[s.name] = labels && s.label !== undefined ? s.label : tidy(s.value);
-        const line = JSON.stringify({ ts: Math.round(frame.tsMs * 1000) / 1000, id: `0x${frame.id.toString(16).toUpperCase()}`, message: decoded.message.name, signals });
+        const line = JSON.stringify({ ts: Math.round(frame.tsMs * 1000) / 1000, id: hexId(frame.id, frame.extended), message: decoded.message.name, signals });
         if (!process.stdout.write(`${line}\n`)) await once(process.stdout, 'drain');
       }
     } catch (err) {
