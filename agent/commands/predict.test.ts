@@ -35,7 +35,7 @@ describe('ev-edge predict', () => {
     // Primary test excludes the outlier cell22 (see shared/data/README.md); dummy mean model is 398 cycles RMSE.
     const err = out.filter((o) => o.cell !== 'cell22').map((o) => o.cycle_life - (truth[Number(o.cell.slice(4)) - 1] as number));
     const rmse = Math.sqrt(mean(err.map((e) => e * e)));
-    expect(rmse).toBeLessThan(300);
+    expect(rmse).toBeLessThan(200); // measured 108.4 with cycle_life 1.0.0
   });
 
   it.skipIf(!hasNasa)('rul: predicted end-of-life cycle after every cycle of a real NASA cell', async () => {

@@ -22,6 +22,10 @@ for name in ("failure_pack", "failure_charger"):
               f"- training rows {m['training_rows']} (positive rate {m['training_positive_rate']}), evaluation rows {e['rows']} "
               f"(positive rate {e['positive_rate']})",
               f"- ROC AUC **{e['roc_auc']}**, Brier score **{e['brier']}** (Brier of always predicting the base rate: {e['brier_of_base_rate']})",
+              *([f"- for context, ROC AUC of the true hazard itself on the same rows: held constant from now "
+                 f"{m['oracle_roc_auc_true_hazard_now']}, integrated over the real future of the horizon "
+                 f"{m['oracle_roc_auc_true_hazard_integrated_over_horizon']} (the failure time is random even given the hazard)"]
+                if "oracle_roc_auc_true_hazard_now" in m else []),
               "", "Calibration on the evaluation fleet:", "", "| predicted | rows | mean predicted | observed rate |", "|---|---|---|---|"]
     lines += [f"| {c['bin']} | {c['n']} | {c['mean_predicted']} | {c['observed_rate']} |" for c in e["calibration"]]
     lines.append("")
