@@ -20,6 +20,7 @@ sys.path.insert(0, HERE)
 import artefacts  # noqa: E402
 import cycle_life  # noqa: E402
 import rul_capacity  # noqa: E402
+import selfcheck  # noqa: E402  (models/onnx/selfcheck.py)
 from build_graph import build_model  # noqa: E402
 from cards import cycle_life_card, rul_capacity_card  # noqa: E402
 
@@ -85,6 +86,8 @@ def main():
     args = ap.parse_args()
     random.seed(0)
     np.random.seed(0)
+    print("converter self-check (numpy evaluation of exported attributes vs framework): " +
+          ", ".join(f"{k} {v:.1e}" for k, v in selfcheck.run().items()))
     with open(os.path.join(args.features, "manifest.json")) as f:
         manifest = json.load(f)
     results = {"data_dir": manifest["dataDir"], "cycle_life": train_cycle_life(args.features, manifest),
