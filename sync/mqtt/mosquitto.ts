@@ -26,14 +26,21 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startMosquitto(): Promise<MosquittoServer> {
+export interface MosquittoOptions {
+  /** Lines added after the listener line (TLS files, password_file ...). */
+  extra?: string[];
+  /** false: clients must authenticate (use with password_file or require_certificate). */
+  anonymous?: boolean;
+}
+
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'evedge-mosquitto-'));
   // Started as root, mosquitto drops to its own user, which must be able to save the database here.
   chmodSync(dir, 0o777);
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, [
-    `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
+    `listener ${port} 127.0.0.1`, ...(options.extra ?? []), `allow_anonymous ${options.anonymous ?? true}`, 'persistence true', `persistence_location ${dir}/`,
     'max_queued_messages 0', 'max_inflight_messages 0', 'log_dest none', '',
   ].join('\n'));
   let child: ChildProcess | undefined;
@@ -60,7 +67,7 @@ export async function startMosquitto(): Promise<MosquittoServer> {
   };
   await start();
   return {
-    port, url: `mqtt://127.0.0.1:${port}`, start, stop,
+    port, url: `${options.extra?.some((l) => l.startsWith('certfile')) ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`, start, stop,
     async destroy() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
