@@ -5,7 +5,7 @@
  *
  *   node dist/models/training/evaluate.js [--features tmp/training]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { SEVERSON_FEATURE_NAMES } from '../features/severson.js';
@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   const root = repoRoot();
   const featuresDir = resolve(argValue('--features') ?? join(root, 'tmp', 'training'));
   const modelsDir = join(root, 'models');
-  const results = JSON.parse(readFileSync(join(featuresDir, 'results.json'), 'utf8')) as TrainingResults;
+  const resultsPath = join(featuresDir, 'results.json');
+  if (!existsSync(resultsPath)) throw new Error(`${resultsPath} not found: run \`npm run train\` first (it needs the shared data)`);
+  const results = JSON.parse(readFileSync(resultsPath, 'utf8')) as TrainingResults;
   const cl = results.cycle_life;
   const onnx = await onnxTest1Rmse(modelsDir, featuresDir);
   const pythonRmse = cl.candidates[cl.selected]!.test1_rmse;
