@@ -33,16 +33,33 @@ export async function setupTimescale(
   const s = config.schema;
   for (const table of TABLES) {
     const rel = `${s}.${table}`;
-    await client.query(
-      `SELECT create_hypertable($1::regclass, 'ts', chunk_time_interval => $2::interval, if_not_exists => TRUE, migrate_data => TRUE)`,
-      [rel, config.chunk_interval],
-    );
-    if (config.compress_after) {
-      await client.query(`ALTER TABLE ${rel} SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id', timescaledb.compress_orderby = 'ts DESC')`);
-      await client.query(`SELECT add_compression_policy($1::regclass, $2::interval, if_not_exists => TRUE)`, [rel, config.compress_after]);
+    try {
+      await client.query(
+        `SELECT create_hypertable($1::regclass, 'ts', chunk_time_interval => $2::interval, if_not_exists => TRUE, migrate_data => TRUE)`,
+        [rel, config.chunk_interval],
+      );
+    } catch (err) {
+      if (config.timescale === 'require') throw err;
+      log.warn({ sink: 'timescale', table, reason: (err as Error).message }, 'create_hypertable failed: this table stays a plain PostgreSQL table');
+      continue;
     }
-    if (config.retention) {
-      await client.query(`SELECT add_retention_policy($1::regclass, $2::interval, if_not_exists => TRUE)`, [rel, config.retention]);
+    // Policies are conveniences: a failure is logged and data keeps flowing.
+    try {
+      if (config.compress_after) {
+        const info = await client.query<{ compression_enabled: boolean }>(
+          'SELECT compression_enabled FROM timescaledb_information.hypertables WHERE hypertable_schema = $1 AND hypertable_name = $2', [s, table]);
+        // Settings cannot change once chunks are compressed, so they are set only the first time.
+        if (!info.rows[0]?.compression_enabled) {
+          // The primary key's columns in segmentby/orderby keep ON CONFLICT checks on compressed chunks cheap.
+          await client.query(`ALTER TABLE ${rel} SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id', timescaledb.compress_orderby = 'ts DESC, key')`);
+        }
+        await client.query(`SELECT add_compression_policy($1::regclass, $2::interval, if_not_exists => TRUE)`, [rel, config.compress_after]);
+      }
+      if (config.retention) {
+        await client.query(`SELECT add_retention_policy($1::regclass, $2::interval, if_not_exists => TRUE)`, [rel, config.retention]);
+      }
+    } catch (err) {
+      log.warn({ sink: 'timescale', table, reason: (err as Error).message }, 'TimescaleDB policy setup failed');
     }
   }
   log.info({ sink: 'timescale', compressAfter: config.compress_after ?? null, retention: config.retention ?? null }, 'TimescaleDB hypertables ready');
