@@ -7,7 +7,9 @@ the stage's hysteresis (start when score > threshold, end when score <= clear).
 - detection rate: share of injected faults with score > threshold at some row within 48 h after
   onset (sampled every 10 min);
 - median detection delay: onset to that first row;
-- type match: share of detections whose anomaly_type is the group the fault acts on;
+- type match: share of detections whose anomaly_type (at the first alarm row) is the group the fault
+  acts on most directly, and the counts of each reported type (an internal short also heats its
+  cell, so the sensor group can deviate first: the type names a signal group, it is no diagnosis);
 - false alarms per device-day: alarm episodes starting in fault-free operation (after the 1-day
   feature warm-up, before the device's first fault of any kind), per fault-free device-day.
 comms_loss is not scored: the device sends nothing while it lasts, so no model input exists; the
@@ -63,13 +65,14 @@ def evaluate_anomaly(d, regs, sigma, inputs, observed, groups, threshold, clear)
         for ftype, start in faults:
             if ftype not in EXPECTED_GROUP or start > t.max():
                 continue
-            r = per_type.setdefault(ftype, {"faults": 0, "detected": 0, "delays_s": [], "type_match": 0})
+            r = per_type.setdefault(ftype, {"faults": 0, "detected": 0, "delays_s": [], "type_match": 0, "types": {}})
             r["faults"] += 1
             w = np.where((t >= start) & (t <= start + WINDOW_S) & (s > threshold))[0]
             if len(w):
                 r["detected"] += 1
                 r["delays_s"].append(float(t[w[0]] - start))
                 r["type_match"] += int(groups[k[w[0]]] == EXPECTED_GROUP[ftype])
+                r["types"][groups[k[w[0]]]] = r["types"].get(groups[k[w[0]]], 0) + 1
     out = {"threshold": threshold, "clear": clear, "fault_free_device_days": round(clean_days, 1),
            "false_alarms": false_alarms, "false_alarms_per_device_day": round(false_alarms / clean_days, 4) if clean_days else None,
            "by_fault": {}}
@@ -78,5 +81,6 @@ def evaluate_anomaly(d, regs, sigma, inputs, observed, groups, threshold, clear)
             "faults": r["faults"], "detection_rate": round(r["detected"] / r["faults"], 3),
             "median_delay_minutes": round(float(np.median(r["delays_s"])) / 60, 1) if r["delays_s"] else None,
             "type_match_rate": round(r["type_match"] / r["detected"], 3) if r["detected"] else None,
+            "expected_type": EXPECTED_GROUP[ftype], "reported_types": r["types"],
         }
     return out

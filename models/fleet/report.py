@@ -37,9 +37,12 @@ if "anomaly_pack" in r:
               f"Alarm rule: anomaly_score > {e['threshold']} (clears at {e['clear']}). {m['sigma_rule']}.", "",
               f"- false alarms: {e['false_alarms']} episodes in {e['fault_free_device_days']} fault-free device-days = "
               f"**{e['false_alarms_per_device_day']} per device-day**", "",
-              "| fault | injected | detection rate (48 h) | median delay (min) | anomaly_type correct |", "|---|---|---|---|---|"]
+              "| fault | injected | detection rate (48 h) | median delay (min) | anomaly_type = expected group | types reported |",
+              "|---|---|---|---|---|---|"]
     for fault, v in e["by_fault"].items():
-        lines.append(f"| {fault} | {v['faults']} | {v['detection_rate']} | {v['median_delay_minutes']} | {v['type_match_rate']} |")
+        types = ", ".join(f"{k} {n}" for k, n in sorted(v.get("reported_types", {}).items()))
+        lines.append(f"| {fault} | {v['faults']} | {v['detection_rate']} | {v['median_delay_minutes']} | "
+                     f"{v['type_match_rate']} ({v.get('expected_type', '')}) | {types} |")
     lines += ["", "comms_loss is not scored: the device sends nothing while it lasts, so there is no model input; "
               "the driver's `stale` state reports it.", ""]
 
