@@ -44,20 +44,25 @@ export class Pipeline {
   private flushing: Promise<void> | undefined;
   private readonly maxQueued: number;
   private lastFailureLogged = 0;
+  /** After a failed append (full disk), no retry before this time: no retry storm per record. */
+  private retryAfter = 0;
+  private retryDelayMs = 0;
 
   constructor(private readonly options: PipelineOptions) {
     this.maxQueued = options.maxQueued ?? 100_000;
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.flush(), this.options.flushIntervalMs);
+    this.timer ??= setInterval(() => {
+      if (Date.now() >= this.retryAfter) void this.flush();
+    }, this.options.flushIntervalMs);
   }
 
   accept(record: PendingRecord): void {
     this.options.metrics.ingested.inc({ device: record.deviceId, type: record.type });
     this.queue.push(record);
     if (this.queue.length > this.maxQueued) this.shedOldestTelemetry();
-    if (this.queue.length >= this.options.batchMax) void this.flush();
+    if (this.queue.length >= this.options.batchMax && !this.flushing && Date.now() >= this.retryAfter) void this.flush();
     this.options.metrics.pendingInMemory.set(this.queue.length);
   }
 
@@ -93,10 +98,13 @@ export class Pipeline {
     try {
       outcome = this.options.store.append(toStore);
     } catch (err) {
-      // Keep the records (in order) and retry on the next tick: a full disk must not lose them.
+      // Keep the records (in order) and retry later: a full disk must not lose them. Retries back
+      // off (up to 5 s) so a failing disk is not hammered once per incoming record.
       this.queue.unshift(...toStore);
       this.options.metrics.componentFailures.inc({ component: 'buffer' });
       const now = Date.now();
+      this.retryDelayMs = Math.min(5000, Math.max(this.options.flushIntervalMs, this.retryDelayMs * 2));
+      this.retryAfter = now + this.retryDelayMs;
       if (now - this.lastFailureLogged > 10_000) {
         this.lastFailureLogged = now;
         this.options.log.error({ err, queued: this.queue.length }, 'buffer append failed; records kept in memory');
@@ -104,6 +112,8 @@ export class Pipeline {
       if (this.queue.length > this.maxQueued) this.shedOldestTelemetry();
       return;
     }
+    this.retryDelayMs = 0;
+    this.retryAfter = 0;
     for (const drop of outcome.dropped) this.options.metrics.dropped.inc({ reason: drop.reason, type: drop.type }, drop.count);
     for (const record of outcome.accepted) {
       this.options.metrics.buffered.inc({ device: record.deviceId, type: record.type });
