@@ -19,7 +19,7 @@ import { FrameParser, type FrameSpec } from '../drivers/serial/frame-parser.js';
 import { jbdFrameSpec, jbdProtocol } from '../drivers/serial/jbd.js';
 import { jkFrameSpec, jkProtocol } from '../drivers/serial/jk.js';
 import type { BmsProtocol } from '../drivers/serial/protocol.js';
-import { RecordingContext } from '../drivers/serial/testdata/context.js';
+import { RecordingContext } from '../drivers/test-context.js';
 import { BmsEmulator } from '../drivers/serial/testdata/emulator.js';
 import { JK_SAMPLE, dalyAnswer, jbdAnswer, jkReadAllAnswer } from '../drivers/serial/testdata/encoders.js';
 import { serialDataAvailable } from '../drivers/serial/testdata/shared-data.js';

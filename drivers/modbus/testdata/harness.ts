@@ -3,6 +3,7 @@
  * server.py beside this file), a socat pseudo-terminal pair for RTU, and a recording
  * DriverContext. Servers listen on 127.0.0.1 only; every process started here is killed by stop().
  */
+import { RecordingContext as SharedRecordingContext } from '../../test-context.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,27 +116,9 @@ export async function waitFor(condition: () => boolean, timeoutMs: number, what:
   }
 }
 
-/** A DriverContext that records everything the driver says. */
-export class RecordingContext implements DriverContext {
-  readonly readings: DriverReading[] = [];
-  readonly errors: Array<{ reason: string; detail: unknown }> = [];
-  readonly states: DriverState[] = [];
-  readonly clock = new ManualClock();
-  readonly log = pino({ level: 'silent' });
-  constructor(readonly deviceId: string, readonly deviceKind: DeviceKind) {}
-  emit(reading: DriverReading): void {
-    this.readings.push(reading);
-  }
-  reportError(reason: string, detail?: unknown): void {
-    this.errors.push({ reason, detail });
-  }
-  setState(state: DriverState): void {
-    this.states.push(state);
-  }
-  get state(): DriverState | undefined {
-    return this.states.at(-1);
-  }
-  reasons(): string[] {
-    return [...new Set(this.errors.map((e) => e.reason))].sort();
+/** The shared recording context, on a ManualClock (the Modbus driver's timing is poll-driven). */
+export class RecordingContext extends SharedRecordingContext {
+  constructor(deviceId: string, deviceKind: DeviceKind) {
+    super(deviceId, deviceKind, new ManualClock());
   }
 }
