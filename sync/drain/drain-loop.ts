@@ -52,6 +52,8 @@ export class DrainLoop {
   /** Set when stop() gave up waiting: the loop must not touch the buffer any more. */
   private abandoned = false;
   private connected = false;
+  /** Bumped by start(): a run abandoned by an earlier stop() sees it changed and never touches the buffer. */
+  private generation = 0;
   private wakeup = new Wakeup();
   private readonly backoff: Backoff;
   private readonly limiter: RateLimiter;
@@ -76,7 +78,10 @@ export class DrainLoop {
     this.abandoned = false;
     // A stopped loop's Wakeup stays interrupted (every wait returns at once): start afresh.
     this.wakeup = new Wakeup();
-    this.running = this.run().finally(() => this.setState('stopped'));
+    const gen = ++this.generation;
+    this.running = this.run(gen).finally(() => {
+      if (gen === this.generation) this.setState('stopped');
+    });
     this.lagTimer = setInterval(() => this.refreshLag(), this.opts.lagRefreshMs ?? 1000);
     this.lagTimer.unref();
   }
@@ -114,18 +119,22 @@ export class DrainLoop {
     setSinkState(this.opts.metrics, this.name, state);
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
+  private retired(gen: number): boolean {
+    return this.abandoned || gen !== this.generation;
+  }
+
+  private async run(gen: number): Promise<void> {
+    while (!this.stopping && gen === this.generation) {
       try {
         if (!this.connected && !(await this.connect())) continue;
         if (this.stopping) break;
         this.setState('connected');
-        const outcome = await this.cycle();
-        if (this.abandoned) return;
+        const outcome = await this.cycle(gen);
+        if (this.retired(gen)) return;
         await this.afterCycle(outcome);
       } catch (err) {
         // Buffer errors (disk full, I/O) or bugs: never take the agent down, back off and retry.
-        if (this.abandoned) return;
+        if (this.retired(gen)) return;
         this.opts.log.error({ sink: this.name, err }, 'drain cycle failed');
         await this.pause(this.backoff.next());
       }
@@ -168,7 +177,7 @@ export class DrainLoop {
   }
 
   /** One cycle: live records first (when there is a backlog), then a backfill batch. */
-  private async cycle(): Promise<BatchOutcome | 'idle'> {
+  private async cycle(gen: number): Promise<BatchOutcome | 'idle'> {
     const { buffer, batchSize } = this.opts;
     const size = this.limiter.unlimited ? batchSize : Math.max(1, Math.min(batchSize, Math.ceil(this.opts.maxRecordsPerS ?? batchSize)));
     const oldest = buffer.pending(this.name, size, 'oldest');
@@ -177,11 +186,11 @@ export class DrainLoop {
     if (oldest.length === size) {
       const live = this.liveBatch(size, oldest);
       if (live.length > 0) {
-        total = await this.send(live);
-        if (total.thrown || this.stopping || this.abandoned) return total;
+        total = await this.send(live, gen);
+        if (total.thrown || this.stopping || this.retired(gen)) return total;
       }
     }
-    const backfill = await this.send(oldest);
+    const backfill = await this.send(oldest, gen);
     return {
       delivered: total.delivered + backfill.delivered,
       rejected: total.rejected + backfill.rejected,
@@ -203,7 +212,7 @@ export class DrainLoop {
       .sort((a, b) => a.id - b.id);
   }
 
-  private async send(batch: BufferedRecord[]): Promise<BatchOutcome> {
+  private async send(batch: BufferedRecord[], gen: number): Promise<BatchOutcome> {
     const wait = this.limiter.waitMs();
     if (wait > 0) await this.wakeup.sleep(wait);
     if (this.stopping) return { delivered: 0, rejected: 0, retried: 0 };
@@ -214,7 +223,7 @@ export class DrainLoop {
       metrics: this.opts.metrics,
       log: this.opts.log,
       monotonic: () => this.opts.clock.monotonic(),
-      abandoned: () => this.abandoned,
+      abandoned: () => this.retired(gen),
     });
   }
 
