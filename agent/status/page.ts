@@ -12,7 +12,7 @@ header{background:#1d2430;color:#fff;padding:10px 16px;display:flex;gap:16px;ali
 header h1{font-size:18px;margin:0}main{padding:12px 16px;display:grid;gap:12px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}
 .card{background:#fff;border-radius:6px;padding:10px 12px;box-shadow:0 1px 2px #0002}
-.card h2{font-size:15px;margin:0 0 6px;display:flex;gap:6px;align-items:center}
+.card h2{font-size:15px;margin:0 0 6px;display:flex;flex-wrap:wrap;gap:6px;align-items:center}.card h2 .id{white-space:nowrap;margin-right:auto}
 .badge{font-size:11px;padding:1px 6px;border-radius:8px;background:#dde;text-transform:uppercase}
 .simulator{background:#ffd66b}.hardware{background:#9be39b}.replay{background:#a9c8ff}
 .stale,.failed{background:#f59b9b}.critical{color:#b00020;font-weight:600}.warning{color:#a45a00}
@@ -49,7 +49,7 @@ async function refresh() {
     document.getElementById('buffer').textContent = b ? 'buffer ' + b.rows + ' rows, ' + (b.usedBytes / 1048576).toFixed(1) + ' of ' + (b.maxBytes / 1048576).toFixed(0) + ' MiB' : 'buffer closed';
     document.getElementById('sinks').textContent = Object.entries(status.sinks).map(([n, s]) => n + ': ' + s).join(' · ') || 'no sinks';
     document.getElementById('devices').innerHTML = latest.map((d) => '<div class="card" data-testid="device" data-device="' + esc(d.id) + '">' +
-      '<h2>' + esc(d.id) + ' <span class="badge">' + esc(d.kind) + '</span><span class="badge ' + esc(d.state) + '" data-testid="state">' + esc(d.state) + '</span>' +
+      '<h2><span class="id">' + esc(d.id) + '</span><span class="badge">' + esc(d.kind) + '</span><span class="badge ' + esc(d.state) + '" data-testid="state">' + esc(d.state) + '</span>' +
       '<span class="badge ' + esc(d.source || '') + '" data-testid="source">' + esc(d.source || 'no data') + '</span></h2><table>' + telemetryRows(d.telemetry) +
       d.predictions.map((p) => row(p.prediction.model + ' ' + p.prediction.modelVersion, esc(Object.entries(p.prediction.outputs).map(([k, v]) => k + ' ' + (typeof v === 'number' ? v.toFixed(3) : v)).join(', ')))).join('') +
       '</table><div class="muted" data-testid="ts">' + (d.telemetry ? new Date(d.telemetry.ts).toISOString() + ' · seq ' + d.telemetry.seq : '') + '</div></div>').join('');
