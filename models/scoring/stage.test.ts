@@ -152,4 +152,19 @@ describe('ScoringStage', () => {
     for (let i = 0; i < 30; i++) n += predictions(await s.score([pack(25, 'pack-t')]), 'fixture_pack').length;
     expect(n).toBe(3); // records 1 s apart: scored at 0, 10 and 20 s
   });
+
+  it('exports the PSI of live inputs against the card distribution', async () => {
+    const { s, registry } = await stage(modelsDir(), { drift: { window: 300, min_rows: 200 } });
+    // Training temp_max_c ~ N(30, 5) (make_fixtures.py): live values spread like it, then all at 45 degC.
+    let seed = 42;
+    const uniform = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const normal = () => Array.from({ length: 12 }, uniform).reduce((a, b) => a + b, 0) - 6; // Irwin-Hall ~ N(0, 1)
+    for (let i = 0; i < 250; i++) await s.score([pack(30 + 5 * normal(), 'pack-psi')]);
+    const stable = s.drift().fixture_pack?.temp_max_c ?? NaN;
+    for (let i = 0; i < 300; i++) await s.score([pack(45, 'pack-psi')]);
+    const shifted = s.drift().fixture_pack?.temp_max_c ?? NaN;
+    expect(stable).toBeLessThan(0.25);
+    expect(shifted).toBeGreaterThan(1);
+    expect(await registry.getSingleMetricAsString('evedge_model_feature_psi')).toContain('feature="temp_max_c"');
+  });
 });
