@@ -61,6 +61,12 @@
  * Dead letters are kept, the newest DEAD_LETTER_KEEP per sink (pruned by applyRetention), so a
  * sink that rejects everything cannot fill the disk with them.
  *
+ * # Counts
+ * stats() must stay cheap on a full buffer (it runs every few seconds on the event loop), so it
+ * counts nothing: the row total (counters_v1) and each sink's pending count (sink_cursors_v1.pending)
+ * are maintained in the same transactions that insert, acknowledge and delete (see counters.ts
+ * and cursors.ts), and are therefore exactly as crash-safe as the rows themselves.
+ *
  * # Space
  * Deleting rows puts pages on the freelist (reused by later inserts). compact() runs
  * incremental_vacuum to return them to the filesystem and checkpoints the WAL with TRUNCATE; the
@@ -71,6 +77,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Clock } from '../../agent/clock.js';
 import { sequenced, type EdgeRecord, type PendingRecord } from '../../agent/record.js';
 import { SizeCap } from './cap.js';
+import { RowCounter } from './counters.js';
 import { SinkCursors } from './cursors.js';
 import { BufferReadOnlyError } from './errors.js';
 import { openDatabase, T } from './schema.js';
@@ -87,11 +94,12 @@ export const DEAD_LETTER_KEEP = 10_000;
 type Stmt = Database.Statement;
 
 export class RecordBuffer {
+  private readonly counter: RowCounter;
   private readonly cursors: SinkCursors;
   private readonly cap: SizeCap;
   private readonly clock: Clock;
   private readonly s: Record<
-    | 'nextSeq' | 'setSeq' | 'insert' | 'addDrop' | 'rows' | 'oldestTs' | 'newestTs' | 'drops' | 'recent'
+    | 'nextSeq' | 'setSeq' | 'insert' | 'addDrop' | 'oldestTs' | 'newestTs' | 'drops' | 'recent'
     | 'recentTyped' | 'maxId' | 'retention' | 'dlSinks' | 'dlPrune' | 'checkpoint',
     Stmt
   >;
@@ -101,7 +109,8 @@ export class RecordBuffer {
     private readonly options: BufferOptions,
   ) {
     this.clock = options.clock;
-    this.cursors = new SinkCursors(db, [...new Set(options.sinks)]);
+    this.counter = new RowCounter(db);
+    this.cursors = new SinkCursors(db, [...new Set(options.sinks)], this.counter);
     this.cap = new SizeCap(db, options.maxBytes);
     this.s = {
       nextSeq: db.prepare(`SELECT next_seq AS n FROM ${T.deviceSeq} WHERE device_id = ?`),
@@ -110,7 +119,6 @@ export class RecordBuffer {
       insert: db.prepare(`INSERT INTO ${T.records} (device_id, seq, type, ts, payload) VALUES (?, ?, ?, ?, ?)`),
       addDrop: db.prepare(`INSERT INTO ${T.dropCounts} (reason, type, count) VALUES (?, ?, ?)
         ON CONFLICT (reason, type) DO UPDATE SET count = count + excluded.count`),
-      rows: db.prepare(`SELECT count(*) AS n FROM ${T.records}`),
       oldestTs: db.prepare(`SELECT ts FROM ${T.records} ORDER BY id LIMIT 1`),
       newestTs: db.prepare(`SELECT ts FROM ${T.records} ORDER BY id DESC LIMIT 1`),
       drops: db.prepare(`SELECT reason, type, count FROM ${T.dropCounts} ORDER BY reason, type`),
@@ -159,9 +167,12 @@ export class RecordBuffer {
       accepted.push(edge);
     }
     for (const [deviceId, next] of nextSeq) this.s.setSeq.run(deviceId, next);
+    this.counter.add(records.length);
+    this.cursors.appended(records.length);
 
-    const capped = this.cap.enforce(ids[0] as number);
-    if (capped.byType.size === 0) return { accepted, dropped: [] };
+    const capped = this.cap.enforce(ids[0] as number, (last, types) => this.cursors.beforeCapDelete(last, types));
+    if (capped.deleted === 0) return { accepted, dropped: [] };
+    this.counter.add(-capped.deleted);
     const reason: DropReason = 'buffer_full';
     const dropped: AppendResult['dropped'] = [];
     for (const [type, count] of capped.byType) {
@@ -199,7 +210,7 @@ export class RecordBuffer {
         dropped[`${row.reason}:${row.type}`] = row.count;
       }
       return {
-        rows: (this.s.rows.get() as { n: number }).n,
+        rows: this.counter.rows(),
         usedBytes: this.cap.usedBytes(),
         fileBytes: fileSize(this.options.path) + fileSize(`${this.options.path}-wal`),
         maxBytes: this.options.maxBytes,
@@ -241,6 +252,7 @@ export class RecordBuffer {
     return this.db.transaction(() => {
       const bound = this.cursors.minCursor() ?? (this.s.maxId.get() as { id: number | null }).id ?? 0;
       const deleted = this.s.retention.run(bound, this.clock.now() - this.options.retentionMs).changes;
+      this.counter.add(-deleted);
       for (const { sink } of this.s.dlSinks.all() as Array<{ sink: string }>) {
         this.s.dlPrune.run({ sink, keep: DEAD_LETTER_KEEP });
       }

@@ -18,6 +18,8 @@ const MAX_CHUNK = 4096;
 const ROW_BYTES_GUESS = 256;
 
 export interface CapResult {
+  /** Rows deleted. */
+  deleted: number;
   /** Deleted rows per record type. */
   byType: Map<string, number>;
   /** Ids at or above `watchFrom` that were deleted (rows of the batch being appended). */
@@ -49,15 +51,17 @@ export class SizeCap {
   /**
    * Deletes the oldest droppable rows in chunks until under the cap or none is left. Predictions
    * and alarms are never touched, so the cap can stay exceeded when they alone fill it.
+   * `beforeDelete` sees each chunk (droppable rows with id <= lastId) just before it goes.
    */
-  enforce(watchFrom: number): CapResult {
-    const result: CapResult = { byType: new Map(), watchedIds: new Set() };
+  enforce(watchFrom: number, beforeDelete: (lastId: number, droppableTypesJson: string) => void): CapResult {
+    const result: CapResult = { deleted: 0, byType: new Map(), watchedIds: new Set() };
     for (let over = this.usedBytes() - this.maxBytes; over > 0; over = this.usedBytes() - this.maxBytes) {
       const limit = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.ceil(over / ROW_BYTES_GUESS)));
       const rows = this.oldestDroppable.all({ types: this.types, limit }) as Array<{ id: number; type: string }>;
       const last = rows[rows.length - 1];
       if (last === undefined) break;
-      this.deleteUpTo.run({ last: last.id, types: this.types });
+      beforeDelete(last.id, this.types);
+      result.deleted += this.deleteUpTo.run({ last: last.id, types: this.types }).changes;
       for (const row of rows) {
         result.byType.set(row.type, (result.byType.get(row.type) ?? 0) + 1);
         if (row.id >= watchFrom) result.watchedIds.add(row.id);

@@ -1,9 +1,14 @@
 /**
- * Per-sink delivery cursors (see the invariants in buffer.ts). All methods run inside the
- * caller's transaction; nothing here is cached in memory, so a rolled-back transaction can never
- * leave a cursor in memory ahead of the one on disk.
+ * Per-sink delivery cursors and pending counts (see the invariants in buffer.ts). All methods run
+ * inside the caller's transaction; nothing is cached in memory, so a rolled-back transaction can
+ * never leave a cursor or a count in memory ahead of the one on disk.
+ *
+ * sink_cursors_v1.pending is maintained, not counted: +n for every sink on append, -1 for each
+ * stored row a sink acknowledges or dead-letters (an ahead entry actually inserted), -k for the k
+ * rows still pending for it that the cap deletes. Retention never deletes a pending row.
  */
 import type Database from 'better-sqlite3';
+import type { RowCounter } from './counters.js';
 import { T } from './schema.js';
 
 type Stmt = Database.Statement;
@@ -13,21 +18,24 @@ const UNSENT = `r.id > @cursor AND NOT EXISTS (SELECT 1 FROM ${T.ackedAhead} a W
 
 export class SinkCursors {
   private readonly s: Record<
-    | 'get' | 'set' | 'removeOthers' | 'removeAheadOthers' | 'minId' | 'maxId' | 'maxEverId' | 'firstUnsent'
-    | 'oldest' | 'newest' | 'ackAhead' | 'dropAhead' | 'pendingCount' | 'oldestUnsentTs' | 'deadLetter'
-    | 'deadLetterCount',
+    | 'get' | 'create' | 'setCursor' | 'addPending' | 'addPendingAll' | 'removeOthers' | 'removeAheadOthers' | 'minId'
+    | 'maxId' | 'maxEverId' | 'firstUnsent' | 'oldest' | 'newest' | 'ackAhead' | 'dropAhead' | 'oldestUnsentTs'
+    | 'deadLetter' | 'deadLetterCount' | 'unsentUpTo',
     Stmt
   >;
 
   constructor(
     db: Database.Database,
     readonly sinks: readonly string[],
+    private readonly counter: RowCounter,
   ) {
     const sinkList = `(SELECT value FROM json_each(@sinks))`;
     this.s = {
-      get: db.prepare(`SELECT delivered_id AS id FROM ${T.cursors} WHERE sink = ?`),
-      set: db.prepare(`INSERT INTO ${T.cursors} (sink, delivered_id) VALUES (@sink, @cursor)
-        ON CONFLICT (sink) DO UPDATE SET delivered_id = excluded.delivered_id`),
+      get: db.prepare(`SELECT delivered_id AS id, pending FROM ${T.cursors} WHERE sink = ?`),
+      create: db.prepare(`INSERT INTO ${T.cursors} (sink, delivered_id, pending) VALUES (@sink, @cursor, @pending)`),
+      setCursor: db.prepare(`UPDATE ${T.cursors} SET delivered_id = @cursor WHERE sink = @sink`),
+      addPending: db.prepare(`UPDATE ${T.cursors} SET pending = pending + @delta WHERE sink = @sink`),
+      addPendingAll: db.prepare(`UPDATE ${T.cursors} SET pending = pending + ?`),
       removeOthers: db.prepare(`DELETE FROM ${T.cursors} WHERE sink NOT IN ${sinkList}`),
       removeAheadOthers: db.prepare(`DELETE FROM ${T.ackedAhead} WHERE sink NOT IN ${sinkList}`),
       minId: db.prepare(`SELECT min(id) AS id FROM ${T.records}`),
@@ -41,14 +49,13 @@ export class SinkCursors {
       ackAhead: db.prepare(`INSERT OR IGNORE INTO ${T.ackedAhead} (sink, id)
         SELECT @sink, r.id FROM ${T.records} r WHERE r.id = @id AND r.id > @cursor`),
       dropAhead: db.prepare(`DELETE FROM ${T.ackedAhead} WHERE sink = @sink AND id <= @cursor`),
-      pendingCount: db.prepare(`SELECT
-        (SELECT count(*) FROM ${T.records} WHERE id > @cursor)
-        - (SELECT count(*) FROM ${T.ackedAhead} a JOIN ${T.records} r ON r.id = a.id WHERE a.sink = @sink AND a.id > @cursor) AS n`),
       oldestUnsentTs: db.prepare(`SELECT r.ts FROM ${T.records} r WHERE ${UNSENT} ORDER BY r.id LIMIT 1`),
       deadLetter: db.prepare(`INSERT INTO ${T.deadLetters} (sink, record_id, key, reason, payload, at)
         SELECT @sink, r.id, json_extract(r.payload, '$.key'), @reason, r.payload, @at
         FROM ${T.records} r WHERE r.id = @id AND ${UNSENT}`),
       deadLetterCount: db.prepare(`SELECT count(*) AS n FROM ${T.deadLetters} WHERE sink = ?`),
+      unsentUpTo: db.prepare(`SELECT count(*) AS n FROM ${T.records} r
+        WHERE r.id <= @last AND ${UNSENT} AND r.type IN (SELECT value FROM json_each(@types))`),
     };
   }
 
@@ -58,7 +65,7 @@ export class SinkCursors {
     this.s.removeOthers.run({ sinks });
     this.s.removeAheadOthers.run({ sinks });
     for (const sink of this.sinks) {
-      if (this.stored(sink) === undefined) this.s.set.run({ sink, cursor: this.startCursor() });
+      if (this.stored(sink) === undefined) this.s.create.run({ sink, cursor: this.startCursor(), pending: this.counter.rows() });
     }
   }
 
@@ -67,8 +74,11 @@ export class SinkCursors {
    * the agent has opened the file with it) reads as a new sink would start.
    */
   cursor(sink: string): number {
-    if (!this.sinks.includes(sink)) throw new Error(`buffer: unknown sink "${sink}" (configured: ${this.sinks.join(', ') || 'none'})`);
-    return this.stored(sink) ?? this.startCursor();
+    return this.known(sink).stored?.id ?? this.startCursor();
+  }
+
+  pendingCount(sink: string): number {
+    return this.known(sink).stored?.pending ?? this.counter.rows();
   }
 
   /** Lowest cursor over the configured sinks; undefined with no sinks (everything counts as delivered). */
@@ -83,18 +93,35 @@ export class SinkCursors {
     return stmt.all({ sink, cursor: this.cursor(sink), limit }) as Array<{ id: number; payload: string }>;
   }
 
+  /** New rows are pending for every sink. */
+  appended(count: number): void {
+    this.s.addPendingAll.run(count);
+  }
+
+  /** Before the cap deletes droppable rows up to `last`: they stop being pending for whoever had them pending. */
+  beforeCapDelete(last: number, typesJson: string): void {
+    for (const sink of this.sinks) {
+      const n = (this.s.unsentUpTo.get({ sink, cursor: this.cursor(sink), last, types: typesJson }) as { n: number }).n;
+      if (n > 0) this.s.addPending.run({ sink, delta: -n });
+    }
+  }
+
   ack(sink: string, ids: readonly number[]): void {
     const cursor = this.cursor(sink);
-    for (const id of ids) if (id > cursor) this.s.ackAhead.run({ sink, id, cursor });
+    let acked = 0;
+    for (const id of ids) if (id > cursor) acked += this.s.ackAhead.run({ sink, id, cursor }).changes;
+    if (acked > 0) this.s.addPending.run({ sink, delta: -acked });
     this.advance(sink);
   }
 
   /** Copies each still-unsent row to the dead letters with its reason, then acknowledges it. */
   deadLetter(sink: string, items: ReadonlyArray<{ id: number; reason: string }>, at: number): void {
     const cursor = this.cursor(sink);
+    let dead = 0;
     for (const { id, reason } of items) {
-      if (this.s.deadLetter.run({ sink, id, reason, at, cursor }).changes > 0) this.s.ackAhead.run({ sink, id, cursor });
+      if (this.s.deadLetter.run({ sink, id, reason, at, cursor }).changes > 0) dead += this.s.ackAhead.run({ sink, id, cursor }).changes;
     }
+    if (dead > 0) this.s.addPending.run({ sink, delta: -dead });
     this.advance(sink);
   }
 
@@ -108,16 +135,12 @@ export class SinkCursors {
     const first = this.s.firstUnsent.get({ sink, cursor }) as { id: number } | undefined;
     const target = first ? first.id - 1 : ((this.s.maxId.get() as { id: number | null }).id ?? cursor);
     if (target <= cursor) return;
-    this.s.set.run({ sink, cursor: target });
+    this.s.setCursor.run({ sink, cursor: target });
     this.s.dropAhead.run({ sink, cursor: target });
   }
 
   advanceAll(): void {
     for (const sink of this.sinks) this.advance(sink);
-  }
-
-  pendingCount(sink: string): number {
-    return (this.s.pendingCount.get({ sink, cursor: this.cursor(sink) }) as { n: number }).n;
   }
 
   oldestUnsentTs(sink: string): number | null {
@@ -129,8 +152,13 @@ export class SinkCursors {
     return (this.s.deadLetterCount.get(sink) as { n: number }).n;
   }
 
-  private stored(sink: string): number | undefined {
-    return (this.s.get.get(sink) as { id: number } | undefined)?.id;
+  private known(sink: string): { stored: { id: number; pending: number } | undefined } {
+    if (!this.sinks.includes(sink)) throw new Error(`buffer: unknown sink "${sink}" (configured: ${this.sinks.join(', ') || 'none'})`);
+    return { stored: this.stored(sink) };
+  }
+
+  private stored(sink: string): { id: number; pending: number } | undefined {
+    return this.s.get.get(sink) as { id: number; pending: number } | undefined;
   }
 
   /** Just below the oldest retained row; with none stored, the newest id ever assigned. */

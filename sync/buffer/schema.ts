@@ -21,6 +21,7 @@ export const T = {
   ackedAhead: 'sink_acked_ahead_v1',
   deadLetters: 'dead_letters_v1',
   dropCounts: 'drop_counts_v1',
+  counters: 'counters_v1',
 } as const;
 
 const META = 'buffer_meta';
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS ${T.deviceSeq} (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ${T.cursors} (
   sink         TEXT PRIMARY KEY,
-  delivered_id INTEGER NOT NULL
+  delivered_id INTEGER NOT NULL,
+  pending      INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ${T.ackedAhead} (
   sink TEXT    NOT NULL,
@@ -63,6 +65,11 @@ CREATE TABLE IF NOT EXISTS ${T.deadLetters} (
   at        INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ${T.deadLetters}_sink ON ${T.deadLetters} (sink, dl_id);
+CREATE TABLE IF NOT EXISTS ${T.counters} (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO ${T.counters} (name, value) VALUES ('rows', 0);
 CREATE TABLE IF NOT EXISTS ${T.dropCounts} (
   reason TEXT    NOT NULL,
   type   TEXT    NOT NULL,
