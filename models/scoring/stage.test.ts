@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,7 +127,9 @@ describe('ScoringStage', () => {
   it('hot reload swaps in a valid new version and rolls back from an invalid one', async () => {
     const dir = modelsDir();
     const { s, registry } = await stage(dir);
-    copyFileSync(join(testdata, 'fixture_pack_v2.onnx'), join(dir, 'fixture_pack.onnx'));
+    // Deploy the way tools do it: write beside, then rename over the old file (atomic replace).
+    copyFileSync(join(testdata, 'fixture_pack_v2.onnx'), join(dir, '.incoming.tmp'));
+    renameSync(join(dir, '.incoming.tmp'), join(dir, 'fixture_pack.onnx'));
     copyFileSync(join(testdata, 'fixture_pack_v2.card.json'), join(dir, 'fixture_pack.card.json'));
     await until(() => s.status()[0]?.version === '2.0.0');
     const out = await s.score([pack(25)]);
