@@ -139,6 +139,10 @@ describe('RecordBuffer crash safety (real child processes, SIGKILL)', () => {
     const db = new Database(path);
     try {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      // The maintained counts survived every crash with the rows they count (the child never acks).
+      const total = (db.prepare('SELECT count(*) AS n FROM records_v1').get() as { n: number }).n;
+      expect(db.prepare(`SELECT value FROM counters_v1 WHERE name = 'rows'`).get()).toEqual({ value: total });
+      expect(db.prepare(`SELECT pending FROM sink_cursors_v1 WHERE sink = 'a'`).get()).toEqual({ pending: total });
       for (const device of DEVICES) {
         const rows = db.prepare(`SELECT seq, payload FROM records_v1 WHERE device_id = ? ORDER BY id`).all(device) as Array<{ seq: number; payload: string }>;
         const seqs = rows.map((r) => r.seq);
