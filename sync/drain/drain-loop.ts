@@ -82,6 +82,7 @@ export class DrainLoop {
     this.running = this.run(gen).finally(() => {
       if (gen === this.generation) this.setState('stopped');
     });
+    this.refreshLag();
     this.lagTimer = setInterval(() => this.refreshLag(), this.opts.lagRefreshMs ?? 1000);
     this.lagTimer.unref();
   }

@@ -24,14 +24,15 @@ export interface PgServer {
   query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
-export async function startPgServer(database = 'ev_edge'): Promise<PgServer> {
+/** `flags`: extra `postgres -c` settings, e.g. ['-c', 'ssl=on', ...]. */
+export async function startPgServer(database = 'ev_edge', flags: string[] = []): Promise<PgServer> {
   const port = await freePort();
   const dir = `/tmp/evedge-pg-${process.pid}-${randomBytes(4).toString('hex')}`;
   const user = 'postgres';
   const password = 'test-password';
   const server = new EmbeddedPostgres({
     databaseDir: dir, port, user, password, persistent: true, createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=40'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=40', ...flags],
     onLog: () => {}, onError: () => {},
   });
   await server.initialise();
