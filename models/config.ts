@@ -34,6 +34,8 @@ export const alarmRuleSchema = z.strictObject({
   op: z.enum(['>', '<']),
   threshold: z.number(),
   clear: z.number().optional(),
+  /** The value must stay past `clear` this long (record time) before the episode ends. */
+  clear_after_s: z.number().min(0).max(7 * 86_400).default(0),
   severity: z.enum(['critical', 'warning', 'info']).default('warning'),
   device_kind: z.enum(['battery', 'charger']).optional(),
 }).superRefine((rule, ctx) => {
@@ -49,16 +51,18 @@ export const DEFAULT_MODELS: ScoringModelConfig[] = [
   { name: 'failure_charger', device_kind: 'charger', interval_s: 60 },
 ];
 
+/** Model-output rules end an episode only after 6 h back in the safe band: their symptoms follow the load. */
+const SIX_HOURS = 21_600;
 export const DEFAULT_ALARM_RULES: AlarmRuleConfig[] = [
-  { name: 'pack_overtemp', signal: 'tempMaxC', op: '>', threshold: 60, clear: 55, severity: 'critical', device_kind: 'battery' },
-  { name: 'pack_temp_high', signal: 'tempMaxC', op: '>', threshold: 50, clear: 47, severity: 'warning', device_kind: 'battery' },
-  { name: 'cell_imbalance', signal: 'cellSpreadMv', op: '>', threshold: 100, clear: 70, severity: 'warning', device_kind: 'battery' },
-  { name: 'cell_undervoltage', signal: 'cellVoltageMinV', op: '<', threshold: 2.5, clear: 2.7, severity: 'critical', device_kind: 'battery' },
-  { name: 'charger_overtemp', signal: 'temperatureC', op: '>', threshold: 80, clear: 70, severity: 'critical', device_kind: 'charger' },
-  { name: 'pack_failure_risk', signal: 'failure_pack.failure_probability', op: '>', threshold: 0.7, clear: 0.5, severity: 'critical', device_kind: 'battery' },
-  { name: 'charger_failure_risk', signal: 'failure_charger.failure_probability', op: '>', threshold: 0.7, clear: 0.5, severity: 'critical', device_kind: 'charger' },
-  { name: 'pack_anomaly', signal: 'anomaly_pack.anomaly_score', op: '>', threshold: 6, clear: 4, severity: 'warning', device_kind: 'battery' },
-  { name: 'rul_low', signal: 'rul_capacity.remaining_cycles', op: '<', threshold: 100, clear: 120, severity: 'warning', device_kind: 'battery' },
+  { name: 'pack_overtemp', signal: 'tempMaxC', op: '>', threshold: 60, clear: 55, clear_after_s: 600, severity: 'critical', device_kind: 'battery' },
+  { name: 'pack_temp_high', signal: 'tempMaxC', op: '>', threshold: 50, clear: 47, clear_after_s: 600, severity: 'warning', device_kind: 'battery' },
+  { name: 'cell_imbalance', signal: 'cellSpreadMv', op: '>', threshold: 100, clear: 70, clear_after_s: 0, severity: 'warning', device_kind: 'battery' },
+  { name: 'cell_undervoltage', signal: 'cellVoltageMinV', op: '<', threshold: 2.5, clear: 2.7, clear_after_s: 0, severity: 'critical', device_kind: 'battery' },
+  { name: 'charger_overtemp', signal: 'temperatureC', op: '>', threshold: 80, clear: 70, clear_after_s: 3600, severity: 'critical', device_kind: 'charger' },
+  { name: 'pack_failure_risk', signal: 'failure_pack.failure_probability', op: '>', threshold: 0.7, clear: 0.5, clear_after_s: SIX_HOURS, severity: 'critical', device_kind: 'battery' },
+  { name: 'charger_failure_risk', signal: 'failure_charger.failure_probability', op: '>', threshold: 0.7, clear: 0.5, clear_after_s: SIX_HOURS, severity: 'critical', device_kind: 'charger' },
+  { name: 'pack_anomaly', signal: 'anomaly_pack.anomaly_score', op: '>', threshold: 6, clear: 4, clear_after_s: SIX_HOURS, severity: 'warning', device_kind: 'battery' },
+  { name: 'rul_low', signal: 'rul_capacity.remaining_cycles', op: '<', threshold: 100, clear: 120, clear_after_s: SIX_HOURS, severity: 'warning', device_kind: 'battery' },
 ];
 
 export const maintenanceSchema = z.strictObject({

@@ -12,26 +12,35 @@ describe('alarm hysteresis', () => {
 
   it('fires once per episode and re-arms only past the clear level', () => {
     const a = new AlarmEvaluator(rules);
-    const fired = [59, 61, 65, 56, 61, 55, 60, 60.1].map((t) => a.evaluate('p', 'battery', { tempMaxC: t }).length);
+    const fired = [59, 61, 65, 56, 61, 55, 60, 60.1].map((t, i) => a.evaluate('p', 'battery', { tempMaxC: t }, i * 1000).length);
     expect(fired).toEqual([0, 1, 0, 0, 0, 0, 0, 1]);
   });
 
   it('handles "<" rules, ignores absent signals and other devices', () => {
     const a = new AlarmEvaluator(rules);
-    expect(a.evaluate('p', 'battery', { cellVoltageMinV: 2.4 })[0]).toMatchObject({ rule: 'low', severity: 'warning', value: 2.4, threshold: 2.5 });
-    expect(a.evaluate('p', 'battery', { tempMaxC: 20 })).toEqual([]); // low stays active: its signal is absent
-    expect(a.evaluate('p', 'battery', { cellVoltageMinV: 2.6 })).toEqual([]); // inside the dead band
-    expect(a.evaluate('q', 'battery', { cellVoltageMinV: 2.4 })).toHaveLength(1); // another device, own episode
-    expect(a.evaluate('p', 'battery', { cellVoltageMinV: 2.8 })).toEqual([]); // clears
-    expect(a.evaluate('p', 'battery', { cellVoltageMinV: 2.4 })).toHaveLength(1);
+    expect(a.evaluate('p', 'battery', { cellVoltageMinV: 2.4 }, 0)[0]).toMatchObject({ rule: 'low', severity: 'warning', value: 2.4, threshold: 2.5 });
+    expect(a.evaluate('p', 'battery', { tempMaxC: 20 }, 0)).toEqual([]); // low stays active: its signal is absent
+    expect(a.evaluate('p', 'battery', { cellVoltageMinV: 2.6 }, 0)).toEqual([]); // inside the dead band
+    expect(a.evaluate('q', 'battery', { cellVoltageMinV: 2.4 }, 0)).toHaveLength(1); // another device, own episode
+    expect(a.evaluate('p', 'battery', { cellVoltageMinV: 2.8 }, 0)).toEqual([]); // clears
+    expect(a.evaluate('p', 'battery', { cellVoltageMinV: 2.4 }, 0)).toHaveLength(1);
+  });
+
+  it('with clear_after_s, the episode ends only after the value stayed clear that long', () => {
+    const rule = alarmRuleSchema.parse({ name: 'anomaly', signal: 'score', op: '>', threshold: 6, clear: 4, clear_after_s: 3600 });
+    const a = new AlarmEvaluator([rule]);
+    const min = 60_000;
+    // Fires at 0; clear for 30 min, back above: same episode; clear 30 min again, then 61 min: ends.
+    const seq: [number, number][] = [[0, 8], [10, 3], [40, 7], [50, 3], [80, 3], [111, 3], [112, 9]];
+    expect(seq.map(([t, v]) => a.evaluate('p', 'battery', { score: v }, t * min).length)).toEqual([1, 0, 0, 0, 0, 0, 1]);
   });
 
   it('snapshot/restore keeps an episode open', () => {
     const a = new AlarmEvaluator(rules);
-    a.evaluate('p', 'battery', { tempMaxC: 70 });
+    a.evaluate('p', 'battery', { tempMaxC: 70 }, 0);
     const b = new AlarmEvaluator(rules);
     b.restore(JSON.parse(JSON.stringify(a.snapshot())));
-    expect(b.evaluate('p', 'battery', { tempMaxC: 70 })).toEqual([]);
+    expect(b.evaluate('p', 'battery', { tempMaxC: 70 }, 0)).toEqual([]);
     expect(b.activeFor('p')).toEqual([{ rule: 'hot', severity: 'critical' }]);
   });
 

@@ -1,7 +1,9 @@
 /**
  * Threshold alarm rules with hysteresis: one alarm record per episode. An episode starts when the
- * value crosses `threshold` (op '>' : value > threshold) and ends only when it comes back past
- * `clear` (value <= clear), so a signal hovering at the threshold cannot fire on every record.
+ * value crosses `threshold` (op '>' : value > threshold) and ends only when it has been back past
+ * `clear` (value <= clear) for `clear_after_s` seconds of record time (0: at once), so a signal
+ * hovering at the threshold cannot fire on every record, and a fault whose symptom comes and goes
+ * with the load (a failed cooling loop is only hot while driving) stays one episode.
  * The active set is plain JSON and is part of the stage snapshot, so a restart in the middle of
  * an episode does not re-fire it.
  */
@@ -20,11 +22,11 @@ export function signalValues(kind: DeviceKind, body: BatterySignals | ChargerSig
   return out;
 }
 
-/** deviceId -> names of rules currently in an episode. */
-export type AlarmState = Record<string, string[]>;
+/** deviceId -> rule name -> episode (clearSince: record time the value first came back past clear). */
+export type AlarmState = Record<string, Record<string, { clearSince: number | null }>>;
 
 export class AlarmEvaluator {
-  private active = new Map<string, Set<string>>();
+  private active = new Map<string, Map<string, { clearSince: number | null }>>();
 
   constructor(private readonly rules: readonly AlarmRuleConfig[]) {}
 
@@ -32,7 +34,7 @@ export class AlarmEvaluator {
    * Checks every rule of this device kind whose signal is present in `values`; returns the alarms
    * that start an episode now. Rules whose signal is absent keep their state.
    */
-  evaluate(deviceId: string, kind: DeviceKind, values: Record<string, number>): AlarmPayload[] {
+  evaluate(deviceId: string, kind: DeviceKind, values: Record<string, number>, ts: number): AlarmPayload[] {
     let set = this.active.get(deviceId);
     const fired: AlarmPayload[] = [];
     for (const rule of this.rules) {
@@ -40,12 +42,12 @@ export class AlarmEvaluator {
       const value = values[rule.signal];
       if (value === undefined || !Number.isFinite(value)) continue;
       const clear = rule.clear ?? rule.threshold;
-      const isActive = set?.has(rule.name) ?? false;
+      const episode = set?.get(rule.name);
       const beyond = rule.op === '>' ? value > rule.threshold : value < rule.threshold;
       const cleared = rule.op === '>' ? value <= clear : value >= clear;
-      if (!isActive && beyond) {
-        if (!set) this.active.set(deviceId, (set = new Set()));
-        set.add(rule.name);
+      if (!episode && beyond) {
+        if (!set) this.active.set(deviceId, (set = new Map()));
+        set.set(rule.name, { clearSince: null });
         fired.push({
           rule: rule.name,
           severity: rule.severity,
@@ -53,8 +55,11 @@ export class AlarmEvaluator {
           value,
           threshold: rule.threshold,
         });
-      } else if (isActive && cleared) {
-        set?.delete(rule.name);
+      } else if (episode && cleared) {
+        episode.clearSince ??= ts;
+        if (ts - episode.clearSince >= rule.clear_after_s * 1000) set?.delete(rule.name);
+      } else if (episode) {
+        episode.clearSince = null; // back beyond clear: the episode goes on
       }
     }
     return fired;
@@ -69,16 +74,21 @@ export class AlarmEvaluator {
 
   snapshot(): AlarmState {
     const out: AlarmState = {};
-    for (const [device, set] of this.active) if (set.size) out[device] = [...set].sort();
+    for (const [device, set] of this.active) if (set.size) out[device] = Object.fromEntries([...set].map(([rule, e]) => [rule, { ...e }]));
     return out;
   }
 
-  restore(state: AlarmState): void {
+  restore(state: unknown): void {
     this.active.clear();
+    if (!state || typeof state !== 'object') return;
     const known = new Set(this.rules.map((r) => r.name));
-    for (const [device, names] of Object.entries(state)) {
-      if (!Array.isArray(names)) continue;
-      this.active.set(device, new Set(names.filter((n) => typeof n === 'string' && known.has(n))));
+    for (const [device, episodes] of Object.entries(state as Record<string, unknown>)) {
+      if (!episodes || typeof episodes !== 'object' || Array.isArray(episodes)) continue;
+      const set = new Map<string, { clearSince: number | null }>();
+      for (const [rule, e] of Object.entries(episodes as Record<string, { clearSince?: unknown }>)) {
+        if (known.has(rule)) set.set(rule, { clearSince: typeof e?.clearSince === 'number' ? e.clearSince : null });
+      }
+      this.active.set(device, set);
     }
   }
 }

@@ -34,7 +34,7 @@ export interface ScoringStageOptions {
   gatewayId: string;
 }
 
-interface DeviceInfo { kind: DeviceKind; source: PendingRecord['source']; faults?: string[] }
+interface DeviceInfo { kind: DeviceKind; source: PendingRecord['source']; clockTrusted: boolean; faults?: string[] }
 interface Snapshot {
   version: 1;
   devices: Record<string, DeviceState>;
@@ -99,10 +99,10 @@ export class ScoringStage {
       if (record.type !== 'battery' && record.type !== 'charger') continue;
       updateState(this.states, record);
       if (this.trajectory && record.type === 'battery') this.trajectory.update(record.deviceId, record.ts, record.battery);
-      this.info.set(record.deviceId, { kind: record.deviceKind, source: record.source, ...(record.faults ? { faults: record.faults } : {}) });
+      this.info.set(record.deviceId, { kind: record.deviceKind, source: record.source, clockTrusted: record.clockTrusted, ...(record.faults ? { faults: record.faults } : {}) });
       touched.add(record.deviceId);
       const body = record.type === 'battery' ? record.battery : record.charger;
-      for (const alarm of this.alarms.evaluate(record.deviceId, record.deviceKind, signalValues(record.deviceKind, body))) {
+      for (const alarm of this.alarms.evaluate(record.deviceId, record.deviceKind, signalValues(record.deviceKind, body), record.ts)) {
         out.push(this.alarmRecord(record.deviceId, record.ts, alarm));
       }
     }
@@ -161,12 +161,12 @@ export class ScoringStage {
         }
         this.latest.set(job.device, latest);
         const info = this.info.get(job.device);
-        for (const alarm of this.alarms.evaluate(job.device, info?.kind ?? 'battery', values)) {
+        for (const alarm of this.alarms.evaluate(job.device, info?.kind ?? 'battery', values, job.ts)) {
           if (alarm.rule.includes('anomaly') && outputs.anomaly_type !== undefined) {
             const groups = (model.card as { residual?: { groups?: string[] } }).residual?.groups;
             alarm.message += ` (type: ${groups?.[outputs.anomaly_type] ?? outputs.anomaly_type})`;
           }
-          out.push(this.alarmRecord(job.device, this.opts.clock.now(), alarm));
+          out.push(this.alarmRecord(job.device, job.ts, alarm));
         }
       });
     }
@@ -175,22 +175,26 @@ export class ScoringStage {
     return out;
   }
 
+  /**
+   * Derived records carry the time and provenance of the newest input they came from: ts and
+   * clockTrusted of that record (so replayed or simulated data gives the same records every run and
+   * an alarm sorts next to the reading that caused it), and its source (simulated stays simulator).
+   */
   private header(device: string, ts: number): Omit<PendingRecord, 'type' | 'prediction' | 'alarm' | 'battery' | 'charger'> {
     const info = this.info.get(device);
     return {
       gatewayId: this.opts.gatewayId,
       deviceId: device,
       deviceKind: info?.kind ?? 'battery',
-      // Derived records keep their inputs' provenance: a prediction on simulated data is 'simulator'.
       source: info?.source ?? 'hardware',
       ts,
-      clockTrusted: this.opts.clock.trusted(),
+      clockTrusted: info?.clockTrusted ?? this.opts.clock.trusted(),
       ...(info?.faults ? { faults: info.faults } : {}),
     };
   }
 
   private predictionRecord(device: string, prediction: PredictionPayload): PendingRecord {
-    return { ...this.header(device, this.opts.clock.now()), type: 'prediction', prediction };
+    return { ...this.header(device, prediction.inputsTs), type: 'prediction', prediction };
   }
 
   private alarmRecord(device: string, ts: number, alarm: AlarmPayload): PendingRecord {
@@ -271,7 +275,7 @@ export class ScoringStage {
     for (const [device, ds] of Object.entries(s.devices)) {
       if (ds && (ds.kind === 'battery' || ds.kind === 'charger')) {
         this.states.set(device, ds);
-        if (!this.info.has(device)) this.info.set(device, { kind: ds.kind, source: 'hardware' });
+        if (!this.info.has(device)) this.info.set(device, { kind: ds.kind, source: 'hardware', clockTrusted: this.opts.clock.trusted() });
       }
     }
     this.lastScored = new Map(Object.entries(s.lastScored ?? {}));
