@@ -124,6 +124,17 @@ describe('RecordBuffer cursors', () => {
     expect(buffer.stats()).toMatchObject({ rows: 0, oldestTs: null, newestTs: null });
   });
 
+  it('deletes at most maxRows per retention call, oldest first', () => {
+    const all = appendN(10);
+    buffer.ack('a', all);
+    buffer.ack('b', all);
+    clock.advance(2 * HOUR);
+    expect(buffer.applyRetention(4)).toBe(4);
+    expect(buffer.recent('pack-1', 100).map((r) => r.seq)).toEqual([10, 9, 8, 7, 6, 5]);
+    expect([buffer.applyRetention(4), buffer.applyRetention(4), buffer.applyRetention(4)]).toEqual([4, 2, 0]);
+    expect(buffer.stats().rows).toBe(0);
+  });
+
   it('releases the hold of a sink removed from config, and starts a new sink at the oldest retained row', () => {
     const all = appendN(6);
     buffer.ack('a', all);
