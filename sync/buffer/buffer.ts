@@ -22,8 +22,9 @@
  *   is updated in that same transaction: seqs are assigned gap-free, never reused (rows deleted
  *   later do not give their seq back) and survive restarts. key = idempotencyKey(gateway, device,
  *   seq), so a re-send after a crash carries the same key and sinks deduplicate it.
- * - A gap in the seqs a sink receives therefore means the cap dropped telemetry (see below) and
- *   nothing else. Per device, seq order equals id order, so UNIQUE(device_id, seq) doubles as the
+ * - A gap in the seqs a sink receives therefore means the cap dropped telemetry (see below) or the
+ *   sink itself dead-lettered records; nothing else (a sink added later simply starts at the oldest
+ *   retained row). Per device, seq order equals id order, so UNIQUE(device_id, seq) doubles as the
  *   (device, newest first) index `recent()` reads: one index fewer on every insert.
  * - The stored payload is the full EdgeRecord JSON (with seq and key): sinks get exactly what was
  *   accepted. Typed columns exist only for queries (device_id, seq, type, ts).
