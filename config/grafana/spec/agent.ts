@@ -48,6 +48,9 @@ export const agent: DashboardSpec = {
         ts('Records dropped by reason', [prom(`sum by (gateway, reason, type) (increase(evedge_records_dropped_total{${G}}[${R}]))`, '{{gateway}} {{reason}} {{type}}')], {
           custom: { drawStyle: 'bars', fillOpacity: 60 }, thresholds: [[1, 'red']], description: 'Any drop is data lost for good: see reason.',
         }),
+        ts('Gateway reachable (scrape up)', [prom(`up{job=~"ev-edge.*", ${G}}`, '{{gateway}}')], {
+          min: 0, max: 1, custom: { lineInterpolation: 'stepAfter' }, description: 'Set by Prometheus per scrape: 0 = the gateway could not be scraped (offline, network, token).',
+        }),
         ts('Clock trusted / components up', [
           prom(`evedge_clock_trusted{${G}}`, '{{gateway}} clock trusted'),
           prom(`min by (gateway) (evedge_component_up{${G}})`, '{{gateway}} all components up'),

@@ -1,5 +1,5 @@
 /** Alarms and anomalies, and chargers (connector status, energy, sessions, OCPP errors). */
-import { SCHEMA_VAR, codeMappings, sourceColumn, sql, sqlVariable, type DashboardSpec } from './panels.js';
+import { ALL, SCHEMA_VAR, codeMappings, sourceColumn, sql, sqlVariable, type DashboardSpec } from './panels.js';
 
 const T = '${schema}.telemetry';
 const A = '${schema}.alarms';
@@ -19,7 +19,7 @@ export const alarms: DashboardSpec = {
   variables: [
     SCHEMA_VAR,
     sqlVariable('gateway', 'Gateway', `SELECT DISTINCT gateway_id FROM \${schema}.telemetry WHERE $__timeFilter(ts) ORDER BY 1`, true),
-    { name: 'severity', label: 'Severity', type: 'custom', query: 'critical,warning,info', multi: true, includeAll: true, current: {}, options: [], hide: 0 },
+    { name: 'severity', label: 'Severity', type: 'custom', query: 'critical,warning,info', multi: true, includeAll: true, current: ALL, options: [], hide: 0 },
   ],
   rows: [
     {

@@ -30,7 +30,8 @@ export const pack: DashboardSpec = {
       row: 'Now',
       panels: [
         {
-          type: 'stat', title: 'Data source', w: 4, h: 5, mappings: SOURCE_MAPPINGS, options: { colorMode: 'background', textMode: 'value' },
+          type: 'stat', title: 'Data source', w: 4, h: 5, mappings: SOURCE_MAPPINGS,
+          options: { colorMode: 'background', textMode: 'value', reduceOptions: { calcs: ['lastNotNull'], fields: '/^source$/', values: false } },
           description: 'Source of the newest row: SIMULATED (orange) and REPLAY (purple) are not live hardware readings.',
           targets: [sql(`SELECT source FROM ${T} WHERE ${PACK} ORDER BY ts DESC LIMIT 1`, 'table')],
         },

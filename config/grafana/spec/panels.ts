@@ -174,11 +174,14 @@ export function buildDashboard(spec: DashboardSpec): Json {
 /** Hidden constant: the PostgreSQL schema the sink writes to (sinks.timescale.schema, default ev_edge). */
 export const SCHEMA_VAR: Json = { name: 'schema', label: 'Schema', type: 'constant', query: 'ev_edge', hide: 2, skipUrlSync: false };
 
+/** Multi-value variables start on All. */
+export const ALL: Json = { selected: true, text: ['All'], value: ['$__all'] };
+
 /** A variable filled by a SQL query (refreshed when the time range changes). */
 export function sqlVariable(name: string, label: string, query: string, multi: boolean): Json {
   return {
     name, label, type: 'query', datasource: SQL_DS, query: query.trim(), definition: query.trim(), refresh: 2, sort: 1,
-    multi, includeAll: multi, current: {}, options: [], hide: 0,
+    multi, includeAll: multi, current: multi ? ALL : {}, options: [], hide: 0,
   };
 }
 
@@ -186,6 +189,6 @@ export function sqlVariable(name: string, label: string, query: string, multi: b
 export function promVariable(name: string, label: string, query: string): Json {
   return {
     name, label, type: 'query', datasource: PROM_DS, query: { query, refId: 'PrometheusVariableQueryEditor-VariableQuery', qryType: 1 },
-    definition: query, refresh: 2, sort: 1, multi: true, includeAll: true, allValue: '.*', current: {}, options: [], hide: 0,
+    definition: query, refresh: 2, sort: 1, multi: true, includeAll: true, allValue: '.*', current: ALL, options: [], hide: 0,
   };
 }
