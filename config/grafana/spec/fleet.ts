@@ -37,11 +37,12 @@ FROM (SELECT DISTINCT gateway_id || '/' || device_id AS device_id, device_kind F
         {
           type: 'piechart', title: 'Devices by source', w: 8, h: 5, overrides: SOURCE_SERIES_OVERRIDES,
           description: 'Devices by the source of their latest row: hardware (green), SIMULATED (orange), REPLAY (purple).',
-          options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: true }, legend: { displayMode: 'table', placement: 'right', values: ['value'] }, pieType: 'donut' },
+          options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, legend: { displayMode: 'table', placement: 'right', values: ['value'] }, pieType: 'donut' },
           targets: [sql(`
-SELECT source, count(*) AS devices FROM (
-  SELECT DISTINCT ON (gateway_id, device_id) source FROM ${T} WHERE ${IN_RANGE} ORDER BY gateway_id, device_id, ts DESC
-) latest GROUP BY source ORDER BY source`, 'table')],
+SELECT count(*) FILTER (WHERE source = 'hardware') AS hardware,
+       count(*) FILTER (WHERE source = 'simulator') AS simulator,
+       count(*) FILTER (WHERE source = 'replay') AS replay
+FROM (SELECT DISTINCT ON (gateway_id, device_id) source FROM ${T} WHERE ${IN_RANGE} ORDER BY gateway_id, device_id, ts DESC) latest`, 'table')],
         },
         {
           type: 'timeseries', title: 'Telemetry rows by source', w: 24, overrides: SOURCE_SERIES_OVERRIDES,

@@ -72,12 +72,13 @@ export const SOURCE_MAPPINGS: Json[] = [{
   },
 }];
 
-/** Series named hardware/simulator/replay get fixed colours (and a dashed line for non-hardware). */
-export const SOURCE_SERIES_OVERRIDES: Json[] = [
-  ['hardware', 'green', false], ['simulator', 'orange', true], ['replay', 'purple', true],
-].map(([name, color, dashed]) => ({
+/** Series named hardware/simulator/replay get fixed colours and names (and a dashed line for non-hardware). */
+export const SOURCE_SERIES_OVERRIDES: Json[] = ([
+  ['hardware', 'hardware', 'green', false], ['simulator', 'SIMULATED', 'orange', true], ['replay', 'REPLAY', 'purple', true],
+] as const).map(([name, display, color, dashed]) => ({
   matcher: { id: 'byName', options: name },
   properties: [
+    { id: 'displayName', value: display },
     { id: 'color', value: { mode: 'fixed', fixedColor: color } },
     ...(dashed ? [{ id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } }] : []),
   ],
