@@ -2,7 +2,8 @@
 
 Score per row exactly as the scoring stage does (models/scoring/postprocess.ts):
 z_k = (observed_k - expected_k) / sigma_k, score = max_k |z_k|, type = argmax. Alarm episodes use
-the stage's hysteresis (start when score > threshold, end when score <= clear).
+the stage's hysteresis (start when score > threshold, end when score has stayed <= clear for
+clear_after_s).
 
 - detection rate: share of injected faults with score > threshold at some row within 48 h after
   onset (sampled every 10 min);
@@ -39,7 +40,7 @@ def scores(d, regs, sigma, inputs, observed):
     return score, kind
 
 
-def evaluate_anomaly(d, regs, sigma, inputs, observed, groups, threshold, clear):
+def evaluate_anomaly(d, regs, sigma, inputs, observed, groups, threshold, clear, clear_after_s=0.0):
     score, kind = scores(d, regs, sigma, inputs, observed)
     per_type = {}
     false_alarms, clean_days = 0, 0.0
@@ -52,16 +53,20 @@ def evaluate_anomaly(d, regs, sigma, inputs, observed, groups, threshold, clear)
         clean_end = min(first, t.max())
         if clean_end > DAY:
             clean_days += (clean_end - DAY) / DAY
-        active = False
+        active, clear_since = False, None
         for ti, si in zip(t, s):
             if np.isnan(si):
                 continue
             if not active and si > threshold:
-                active = True
+                active, clear_since = True, None
                 if DAY <= ti < first:
                     false_alarms += 1
             elif active and si <= clear:
-                active = False
+                clear_since = ti if clear_since is None else clear_since
+                if ti - clear_since >= clear_after_s:
+                    active = False
+            elif active:
+                clear_since = None
         for ftype, start in faults:
             if ftype not in EXPECTED_GROUP or start > t.max():
                 continue
@@ -73,7 +78,7 @@ def evaluate_anomaly(d, regs, sigma, inputs, observed, groups, threshold, clear)
                 r["delays_s"].append(float(t[w[0]] - start))
                 r["type_match"] += int(groups[k[w[0]]] == EXPECTED_GROUP[ftype])
                 r["types"][groups[k[w[0]]]] = r["types"].get(groups[k[w[0]]], 0) + 1
-    out = {"threshold": threshold, "clear": clear, "fault_free_device_days": round(clean_days, 1),
+    out = {"threshold": threshold, "clear": clear, "clear_after_s": clear_after_s, "fault_free_device_days": round(clean_days, 1),
            "false_alarms": false_alarms, "false_alarms_per_device_day": round(false_alarms / clean_days, 4) if clean_days else None,
            "by_fault": {}}
     for ftype, r in sorted(per_type.items()):

@@ -141,15 +141,22 @@ def normal_rows(d):
 
 
 FALSE_ALARMS_PER_DAY = 0.05
+CLEAR_AFTER_S = 6 * 3600.0  # the default pack_anomaly rule's clear_after_s (models/config.ts)
 
 
-def episodes(values, threshold, clear):
-    active, n = False, 0
-    for v in values:
+def episodes(values, threshold, clear, t=None, clear_after_s=CLEAR_AFTER_S):
+    """Alarm episodes exactly as models/scoring/alarms.ts counts them."""
+    active, n, clear_since = False, 0, None
+    for i, v in enumerate(values):
+        ti = t[i] if t is not None else i * 600.0
         if not active and v > threshold:
-            active, n = True, n + 1
+            active, n, clear_since = True, n + 1, None
         elif active and v <= clear:
-            active = False
+            clear_since = ti if clear_since is None else clear_since
+            if ti - clear_since >= clear_after_s:
+                active = False
+        elif active:
+            clear_since = None
     return n
 
 
@@ -159,7 +166,7 @@ def calibrated_sigma(resid, t, dev, threshold, clear, target_per_day):
     false-alarm budget for every group, and the groups' z are comparable for anomaly_type)."""
     days = sum((t[dev == d].max() - t[dev == d].min()) / DAY for d in np.unique(dev))
     def rate(scale):
-        return sum(episodes(np.abs(resid[dev == d]) / scale, threshold, clear) for d in np.unique(dev)) / days
+        return sum(episodes(np.abs(resid[dev == d]) / scale, threshold, clear, t[dev == d]) for d in np.unique(dev)) / days
     lo, hi = max(float(np.std(resid)), 1e-6) * 0.5, max(float(np.abs(resid).max()), 1e-3) / threshold * 1.01
     if rate(lo) <= target_per_day:
         return lo
@@ -186,7 +193,7 @@ def fit_anomaly(dtr, dte, out, threshold, clear):
     t_held = dtr["t_s"][keep][ok][~fit_m]
     sigma = [calibrated_sigma(resid[:, k], t_held, dev[~fit_m], threshold, clear, FALSE_ALARMS_PER_DAY / Y.shape[1])
              for k in range(Y.shape[1])]
-    evaluation = evaluate_anomaly(dte, regs, sigma, ANOMALY_INPUTS, ANOMALY_OBSERVED, ANOMALY_GROUPS, threshold, clear)
+    evaluation = evaluate_anomaly(dte, regs, sigma, ANOMALY_INPUTS, ANOMALY_OBSERVED, ANOMALY_GROUPS, threshold, clear, CLEAR_AFTER_S)
     card = {"name": "anomaly_pack", "version": "1.0.0", "file": "anomaly_pack.onnx",
             "description": "Expected thermal rise, sensor spread and cell-voltage spread of a healthy pack at its operating point "
                            "(gradient-boosted regressors fitted on normal operation only). The scoring stage turns them into "
@@ -198,7 +205,8 @@ def fit_anomaly(dtr, dte, out, threshold, clear):
             "residual": {"observed": ANOMALY_OBSERVED, "sigma": sigma, "groups": ANOMALY_GROUPS},
             "training_data": [SIM_SOURCE],
             "metrics": {"training_rows": int(fit_m.sum()), "sigma_rows": int((~fit_m).sum()), "alarm_threshold": threshold,
-                        "sigma_rule": f"per group, the residual scale at which |z| > {threshold} (clear {clear}) starts at most "
+                                "alarm_clear_after_s": CLEAR_AFTER_S,
+                "sigma_rule": f"per group, the residual scale at which |z| > {threshold} (clear {clear} for {CLEAR_AFTER_S / 3600:g} h) starts at most "
                                       f"{FALSE_ALARMS_PER_DAY}/3 episodes per device-day on held-out normal devices",
                         "alarm_clear": clear, "evaluation_fleet": evaluation},
             "feature_distribution": {n: histogram(X[:, i]) for i, n in enumerate(ANOMALY_INPUTS)}}
