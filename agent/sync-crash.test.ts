@@ -30,6 +30,7 @@ afterAll(async () => {
 describe.skipIf(!cliBuilt())('agent crash while draining to PostgreSQL (needs npm run build)', () => {
   it(`delivers every accepted record exactly once across ${KILLS} SIGKILLs`, async () => {
     if (!pg) throw new Error(`embedded PostgreSQL did not start: ${String(pgError)}`);
+    const server = pg;
     const { config, dataDir } = tempAgentDir(
       (data) => `data_dir: ${data}
 gateway: { id: gw-crash-pg }
@@ -39,7 +40,7 @@ devices:
   - { id: pg-pack-1, kind: battery, driver: simulator, interval_ms: 10, simulator: { seed: 11, acceleration: 100, cells_series: 16 } }
   - { id: pg-charger-1, kind: charger, driver: simulator, interval_ms: 10, simulator: { seed: 12, acceleration: 100 } }
 sinks:
-  timescale: { host: 127.0.0.1, port: ${pg.port}, database: ${pg.database}, user: ${pg.user}, password: ${pg.password}, batch_size: 50, backoff_initial_ms: 50, backoff_max_ms: 500 }
+  timescale: { host: 127.0.0.1, port: ${server.port}, database: ${server.database}, user: ${server.user}, password: ${server.password}, batch_size: 50, backoff_initial_ms: 50, backoff_max_ms: 500 }
 `,
     );
     let seed = 777;
@@ -62,10 +63,10 @@ sinks:
     const accepted = ['pg-pack-1', 'pg-charger-1'].flatMap((d) => buffer.recent(d, 1_000_000).map((r) => r.key));
     buffer.close();
     const deadline = Date.now() + 60_000;
-    let counts = await pgKeyCounts(pg, null);
+    let counts = await pgKeyCounts(server, null);
     while (counts.size < accepted.length && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      counts = await pgKeyCounts(pg, null);
+      counts = await pgKeyCounts(server, null);
     }
     child.kill('SIGTERM');
     await exited(child);
