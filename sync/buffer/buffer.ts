@@ -59,6 +59,10 @@
  *    stats() shows usedBytes > maxBytes). Afterwards every cursor is advanced, so rows the cap
  *    took from under a cursor are skipped rather than waited for.
  * 3. Never otherwise: not on open, not on error, not for a removed or unknown sink.
+ * An append never fails because of one record: a record it cannot store (empty ids, non-finite ts,
+ * unknown type, unserialisable payload) is skipped BEFORE taking a seq and counted as 'invalid'.
+ * Anything else that fails (disk full, I/O error) rolls the whole batch back: nothing stored, no
+ * seq consumed, and the caller keeps the batch to retry.
  * Dead letters are kept, the newest DEAD_LETTER_KEEP per sink (pruned by applyRetention), so a
  * sink that rejects everything cannot fill the disk with them.
  *
@@ -77,7 +81,7 @@ import type Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import type { Clock } from '../../agent/clock.js';
 import { sequenced, type EdgeRecord, type PendingRecord } from '../../agent/record.js';
-import { SizeCap } from './cap.js';
+import { ALL_RECORD_TYPES, SizeCap } from './cap.js';
 import { RowCounter } from './counters.js';
 import { SinkCursors } from './cursors.js';
 import { BufferReadOnlyError } from './errors.js';
@@ -160,27 +164,41 @@ export class RecordBuffer {
     const nextSeq = new Map<string, number>();
     const accepted: EdgeRecord[] = [];
     const ids: number[] = [];
+    const invalid = new Map<string, number>();
     for (const record of records) {
-      const seq = nextSeq.get(record.deviceId) ?? (this.s.nextSeq.get(record.deviceId) as { n: number } | undefined)?.n ?? 1;
-      const edge = sequenced(record, seq);
-      const info = this.s.insert.run(record.deviceId, seq, record.type, record.ts, JSON.stringify(edge));
+      const seq = wellFormed(record)
+        ? nextSeq.get(record.deviceId) ?? (this.s.nextSeq.get(record.deviceId) as { n: number } | undefined)?.n ?? 1
+        : undefined;
+      const edge = seq === undefined ? undefined : sequenced(record, seq);
+      const payload = edge === undefined ? undefined : serialise(edge);
+      if (seq === undefined || edge === undefined || payload === undefined) {
+        // Skipped before it takes a seq: the device's stream stays gap-free.
+        const type = ALL_RECORD_TYPES.includes(record.type) ? record.type : 'unknown';
+        invalid.set(type, (invalid.get(type) ?? 0) + 1);
+        continue;
+      }
+      const info = this.s.insert.run(record.deviceId, seq, record.type, record.ts, payload);
       ids.push(Number(info.lastInsertRowid));
       nextSeq.set(record.deviceId, seq + 1);
       accepted.push(edge);
     }
     for (const [deviceId, next] of nextSeq) this.s.setSeq.run(deviceId, next);
-    this.counter.add(records.length);
-    this.cursors.appended(records.length);
+    this.counter.add(ids.length);
+    this.cursors.appended(ids.length);
+    const dropped: AppendResult['dropped'] = [];
+    const countDrops = (reason: DropReason, byType: Map<string, number>) => {
+      for (const [type, count] of byType) {
+        this.s.addDrop.run(reason, type, count);
+        dropped.push({ reason, type, count });
+      }
+    };
+    countDrops('invalid', invalid);
+    if (ids.length === 0) return { accepted, dropped };
 
     const capped = this.cap.enforce(ids[0] as number, (last, types) => this.cursors.beforeCapDelete(last, types));
-    if (capped.deleted === 0) return { accepted, dropped: [] };
+    if (capped.deleted === 0) return { accepted, dropped };
     this.counter.add(-capped.deleted);
-    const reason: DropReason = 'buffer_full';
-    const dropped: AppendResult['dropped'] = [];
-    for (const [type, count] of capped.byType) {
-      this.s.addDrop.run(reason, type, count);
-      dropped.push({ reason, type, count });
-    }
+    countDrops('buffer_full', capped.byType);
     this.cursors.advanceAll();
     return { accepted: accepted.filter((_, i) => !capped.watchedIds.has(ids[i] as number)), dropped };
   }
@@ -274,6 +292,23 @@ export class RecordBuffer {
 
   private writable(operation: string): void {
     if (this.options.readOnly === true) throw new BufferReadOnlyError(this.options.path, operation);
+  }
+}
+
+/** What the columns and the key need; anything failing this is dropped as 'invalid'. */
+function wellFormed(record: PendingRecord): boolean {
+  return typeof record.deviceId === 'string' && record.deviceId.length > 0
+    && typeof record.gatewayId === 'string' && record.gatewayId.length > 0
+    && typeof record.ts === 'number' && Number.isFinite(record.ts)
+    && ALL_RECORD_TYPES.includes(record.type);
+}
+
+/** The JSON to store, or undefined when the payload cannot be serialised ('invalid'). */
+function serialise(record: EdgeRecord): string | undefined {
+  try {
+    return JSON.stringify(record);
+  } catch {
+    return undefined; // a cycle or a BigInt somewhere in the payload
   }
 }
 

@@ -9,6 +9,7 @@ import { T } from './schema.js';
 
 /** Every record type, checked complete by the compiler; the droppable ones come from isDroppable. */
 const RECORD_TYPES: Record<RecordType, true> = { battery: true, charger: true, prediction: true, alarm: true };
+export const ALL_RECORD_TYPES: readonly string[] = Object.keys(RECORD_TYPES);
 export const DROPPABLE_TYPES: readonly string[] = (Object.keys(RECORD_TYPES) as RecordType[]).filter(isDroppable);
 
 /** Rows deleted per step: enough to free pages quickly, few enough to not overshoot by much. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { idempotencyKey, type EdgeRecord } from '../../agent/record.js';
+import { idempotencyKey, type EdgeRecord, type PendingRecord } from '../../agent/record.js';
 import { ManualClock } from '../../agent/clock.js';
 import type { RecordBuffer } from './buffer.js';
 import { alarmRecord, batteryRecord, chargerRecord, GATEWAY, openTestBuffer, predictionRecord, tempDir } from './test-support.js';
@@ -58,13 +58,40 @@ describe('RecordBuffer sequences and payloads', () => {
     expect((accepted[0] as Extract<EdgeRecord, { type: 'battery' }>).battery.cellVoltagesV).toHaveLength(16);
   });
 
-  it('rolls a failing batch back whole: no row stored, no seq consumed', () => {
+  it('drops and counts records it cannot store, without a seq and without failing the batch', () => {
+    const cyclic = batteryRecord('pack-1', 3) as PendingRecord & { self?: unknown };
+    cyclic.self = cyclic;
+    const { accepted, dropped } = buffer.append([
+      batteryRecord('pack-1', 1),
+      { ...batteryRecord('pack-1', 2), ts: Number.NaN },
+      { ...batteryRecord('', 2) },
+      cyclic,
+      { ...alarmRecord('pack-1', 2), type: 'bogus' } as unknown as PendingRecord,
+      alarmRecord('pack-1', 4),
+    ]);
+    expect(accepted.map((r) => [r.type, r.seq])).toEqual([['battery', 1], ['alarm', 2]]);
+    expect(dropped).toEqual([
+      { reason: 'invalid', type: 'battery', count: 3 },
+      { reason: 'invalid', type: 'unknown', count: 1 },
+    ]);
+    expect(buffer.stats()).toMatchObject({ rows: 2, dropped: { 'invalid:battery': 3, 'invalid:unknown': 1 } });
+    expect(buffer.append([{ ...batteryRecord('pack-1', 5), ts: Infinity }])).toEqual({ accepted: [], dropped: [{ reason: 'invalid', type: 'battery', count: 1 }] });
+  });
+
+  it('rolls a batch back whole when the disk is full: nothing stored, no seq consumed', () => {
     buffer.append([batteryRecord('pack-1', 1)]);
-    const broken = { ...batteryRecord('pack-1', 2), ts: Number.NaN }; // ts is NOT NULL: NaN binds as NULL
-    expect(() => buffer.append([batteryRecord('pack-1', 2), broken])).toThrow();
+    // A real SQLITE_FULL: cap the file at its current size, as a full SD card would.
+    const db = (buffer as unknown as { db: { pragma(s: string, o?: object): unknown } }).db;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages}`);
+    const big = Array.from({ length: 200 }, (_, i) => batteryRecord('pack-1', 2 + i, i));
+    expect(() => buffer.append(big)).toThrow(/full/i);
+    expect(buffer.stats().rows).toBe(1);
+    db.pragma('max_page_count = 1073741823');
     const { accepted } = buffer.append([batteryRecord('pack-1', 3)]);
     expect(accepted[0]?.seq).toBe(2);
     expect(buffer.stats().rows).toBe(2);
+    expect(buffer.stats().sinks[0]?.pending).toBe(2);
   });
 
   it('reads the newest records of one device, optionally of some types', () => {

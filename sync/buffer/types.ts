@@ -2,8 +2,14 @@
 import type { Clock } from '../../agent/clock.js';
 import type { EdgeRecord } from '../../agent/record.js';
 
-/** Why a record was dropped. Extend only with documented reasons (see buffer.ts). */
-export type DropReason = 'buffer_full';
+/**
+ * Why a record was dropped. Extend only with documented reasons (see buffer.ts).
+ * - buffer_full: the size cap deleted raw telemetry, oldest first.
+ * - invalid: a record append could not store (empty deviceId/gatewayId, non-finite ts, unknown
+ *   type, payload not serialisable). Dropped and counted instead of failing the whole batch, so a
+ *   driver bug cannot wedge the pipeline retrying the same poisoned batch forever.
+ */
+export type DropReason = 'buffer_full' | 'invalid';
 
 export interface BufferOptions {
   /** SQLite file; its parent folder is created if missing. */
