@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readCard, type ModelCard } from './card.js';
+import { residualSpec } from './postprocess.js';
 
 export interface LoadedModel {
   readonly name: string;
@@ -40,6 +41,11 @@ export async function loadModel(modelsDir: string, name: string): Promise<Loaded
   if (!existsSync(paths.card)) throw new Error(`missing card ${paths.card}`);
   const card = readCard(paths.card);
   if (card.name !== name) throw new Error(`card ${paths.card} is for model "${card.name}", expected "${name}"`);
+  try {
+    residualSpec(card); // a malformed residual block would otherwise fail every scoring call
+  } catch (err) {
+    throw new Error(`card ${paths.card}: residual: ${(err as Error).message}`);
+  }
   if (!existsSync(paths.onnx)) throw new Error(`missing model file ${paths.onnx}`);
   // Hash the very bytes handed to onnxruntime, so a file replaced between hash and load cannot slip by.
   const bytes = readFileSync(paths.onnx);
