@@ -83,6 +83,16 @@ CREATE TABLE IF NOT EXISTS ${s}.alarms (${HEADER}
 CREATE INDEX IF NOT EXISTS alarms_device_ts ON ${s}.alarms (device_id, ts DESC);
 `,
   },
+  {
+    version: 2,
+    // Fleet-wide dashboard panels filter on time alone (and per gateway); on plain PostgreSQL
+    // the primary key (key, ts) cannot serve them. Hypertables already index ts, so IF NOT EXISTS.
+    name: 'time and gateway indexes for fleet-wide queries',
+    sql: (s) => ['telemetry', 'predictions', 'alarms']
+      .map((t) => `CREATE INDEX IF NOT EXISTS ${t}_ts ON ${s}.${t} (ts DESC);
+CREATE INDEX IF NOT EXISTS ${t}_gateway_ts ON ${s}.${t} (gateway_id, ts DESC);`)
+      .join('\n'),
+  },
 ];
 
 /** Arbitrary constant: the advisory lock id ev-edge migrations serialise on. */
