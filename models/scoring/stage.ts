@@ -54,6 +54,7 @@ export class ScoringStage {
   private readonly windows = new Map<string, { sha: string; byFeature: Map<string, FeatureWindow> }>();
   /** Shared feature engine for capacity-trajectory inputs (rul_capacity); null when no model needs it. */
   private trajectory: TrajectoryFeatures | null = null;
+  private readonly warnedMissing = new Set<string>();
 
   private constructor(
     private readonly opts: ScoringStageOptions,
@@ -125,7 +126,14 @@ export class ScoringStage {
         const last = scored[m.name];
         if (last !== undefined && state.ts - last < m.interval_s * 1000) continue;
         const row = featureRow(values, model.inputNames);
-        if (!('row' in row)) continue;
+        if (!('row' in row)) {
+          // Once per model: a model whose inputs a device cannot supply is silently useless otherwise.
+          if (!this.warnedMissing.has(m.name)) {
+            this.warnedMissing.add(m.name);
+            this.opts.log.warn({ model: m.name, device, missing: row.missing }, 'device cannot supply model inputs yet; not scored');
+          }
+          continue;
+        }
         let list = jobs.get(m.name);
         if (!list) jobs.set(m.name, (list = []));
         list.push({ device, row: row.row, features: values, ts: state.ts });
