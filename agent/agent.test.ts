@@ -72,6 +72,7 @@ describe('agent', () => {
     expect(second).toMatch(/evedge_driver_state\{device="pack-a",state="running"\} 1/);
     expect(second).toMatch(/evedge_device_source\{device="pack-a",source="simulator"\} 1/);
     expect(second).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(second).toMatch(/^evedge_agent_info\{gateway="gateway-1",version="\d+\.\d+\.\d+"\} 1$/m);
 
     await agent.stop();
     agent = undefined;

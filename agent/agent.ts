@@ -22,6 +22,7 @@ import { Housekeeping } from './housekeeping.js';
 import { HttpEndpoint, json, text } from './http.js';
 import { createLogger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
+import { packageVersion } from './paths.js';
 import { Pipeline } from './pipeline.js';
 import { SdNotify } from './sd-notify.js';
 import { registerApi } from './status/api.js';
@@ -104,6 +105,7 @@ export class Agent {
     );
     this.buffer = buffer;
     this.metrics.bufferMaxBytes.set(config.buffer.max_bytes);
+    this.metrics.setInfo(config.gateway.id, packageVersion());
     this.metrics.componentUp.set({ component: 'buffer' }, 1);
 
     this.routes();

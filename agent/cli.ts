@@ -1,12 +1,7 @@
 #!/usr/bin/env node
 /** `ev-edge SUBCOMMAND ...`: dispatches to agent/commands/*, prints help for each. */
-import { readFileSync } from 'node:fs';
 import { commands } from './commands/index.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+import { packageVersion as version } from './paths.js';
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

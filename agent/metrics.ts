@@ -25,6 +25,7 @@ export class AgentMetrics {
   readonly pendingInMemory: Gauge;
   readonly clockTrusted: Gauge;
   readonly componentUp: Gauge<'component'>;
+  private readonly info: Gauge<'gateway' | 'version'>;
   private readonly driverState: Gauge<'device' | 'state'>;
   private readonly deviceSource: Gauge<'device' | 'source'>;
   private readonly lastRecord: Gauge<'device'>;
@@ -62,6 +63,7 @@ export class AgentMetrics {
     this.pendingInMemory = gauge('evedge_pipeline_pending_records', 'Records received but not yet committed to the buffer.');
     this.clockTrusted = gauge('evedge_clock_trusted', '1 when the wall clock is trusted (synchronised, plausible).');
     this.componentUp = gauge('evedge_component_up', '1 when an isolated component is running.', ['component']);
+    this.info = gauge('evedge_agent_info', 'Always 1; labels name the gateway and the agent version.', ['gateway', 'version']);
     this.driverState = gauge('evedge_driver_state', 'Driver state per device (state set: 1 for the current state).', ['device', 'state']);
     this.deviceSource = gauge('evedge_device_source', 'Where the device data currently comes from (state set).', ['device', 'source']);
     this.lastRecord = gauge('evedge_device_last_record_timestamp_seconds', 'Wall time of the last record from the device.', ['device']);
@@ -87,6 +89,12 @@ export class AgentMetrics {
       errorCount: dev('evedge_charger_active_errors', 'Number of active OCPP error codes.'),
     };
     this.connectorStatus = gauge('evedge_charger_connector_status', 'OCPP 1.6 connector status (state set).', ['device', 'status']);
+  }
+
+  /** The authoritative gateway label for central Prometheus (scrape relabelling is a fallback). */
+  setInfo(gateway: string, version: string): void {
+    this.info.reset();
+    this.info.set({ gateway, version }, 1);
   }
 
   setDriverState(device: string, state: DriverState): void {

@@ -1,5 +1,5 @@
 /** Where the installed package lives (repo checkout, /opt/ev-edge, or the Docker image). */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,4 +17,9 @@ export function packageRoot(): string {
 /** The ONNX models and their cards: $EV_EDGE_MODELS_DIR, else the ones shipped in the package. */
 export function modelsDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.EV_EDGE_MODELS_DIR || join(packageRoot(), 'models');
+}
+
+/** The agent's version, from package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
