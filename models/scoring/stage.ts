@@ -22,7 +22,7 @@ import { featureRow, featureValues, updateState, type DeviceState } from './feat
 import { MAINTENANCE_LEVELS, MAINTENANCE_MODEL, MAINTENANCE_VERSION, levelCode, recommend } from './maintenance.js';
 import { createScoringMetrics, type ScoringMetrics } from './metrics.js';
 import { namedOutputs } from './postprocess.js';
-import { FeatureWindow, psi } from './psi.js';
+import { DriftMonitor } from './drift.js';
 import { ModelRegistry, type ModelStatus } from './registry.js';
 
 export interface ScoringStageOptions {
@@ -51,7 +51,7 @@ export class ScoringStage {
   /** device -> `<model>.<output>` -> latest value, for the maintenance rule. */
   private latest = new Map<string, Record<string, number>>();
   private readonly alarms: AlarmEvaluator;
-  private readonly windows = new Map<string, { sha: string; byFeature: Map<string, FeatureWindow> }>();
+  private readonly driftMonitor: DriftMonitor;
   /** Shared feature engine for capacity-trajectory inputs (rul_capacity); null when no model needs it. */
   private trajectory: TrajectoryFeatures | null = null;
   private readonly warnedMissing = new Set<string>();
@@ -62,6 +62,7 @@ export class ScoringStage {
     private readonly metrics: ScoringMetrics,
   ) {
     this.alarms = new AlarmEvaluator(opts.config.alarms);
+    this.driftMonitor = new DriftMonitor(metrics.psi, opts.config.drift.window, opts.config.drift.min_rows);
     this.refreshTrajectory();
   }
 
@@ -150,7 +151,7 @@ export class ScoringStage {
         this.opts.log.error({ model: name, err }, 'inference failed; batch skipped');
         continue;
       }
-      this.observeDrift(name, model.sha256, model.card.feature_distribution, model.inputNames, list.map((j) => j.row));
+      this.driftMonitor.observe(name, model.sha256, model.card.feature_distribution, model.inputNames, list.map((j) => j.row));
       list.forEach((job, i) => {
         const outputs = namedOutputs(model.card, rows[i] as Float32Array, job.features);
         if (!outputs) return;
@@ -225,36 +226,9 @@ export class ScoringStage {
     return this.predictionRecord(device, { model: MAINTENANCE_MODEL, modelVersion: MAINTENANCE_VERSION, outputs: { recommendation: code }, inputsTs });
   }
 
-  private observeDrift(model: string, sha: string, dist: Record<string, { edges: number[]; fractions: number[] }>, names: readonly string[], rows: number[][]): void {
-    let w = this.windows.get(model);
-    if (!w || w.sha !== sha) {
-      // A new model version has a new training distribution: start its windows afresh.
-      w = { sha, byFeature: new Map() };
-      for (const name of names) {
-        const d = dist[name];
-        if (d && d.fractions.length > 0) w.byFeature.set(name, new FeatureWindow(d.edges, this.opts.config.drift.window));
-      }
-      this.windows.set(model, w);
-    }
-    names.forEach((name, i) => {
-      const win = w.byFeature.get(name);
-      if (!win) return;
-      for (const row of rows) win.add(row[i] as number);
-      if (win.size >= this.opts.config.drift.min_rows) this.metrics.psi.set({ model, feature: name }, psi(dist[name]?.fractions ?? [], win.counts));
-    });
-  }
-
-  /** Current PSI per model and feature (NaN until min_rows rows were seen). */
+  /** Current PSI per model and feature (NaN until drift.min_rows rows were seen). */
   drift(): Record<string, Record<string, number>> {
-    const out: Record<string, Record<string, number>> = {};
-    for (const [model, w] of this.windows) {
-      const card = this.models.get(model)?.card;
-      out[model] = {};
-      for (const [feature, win] of w.byFeature) {
-        out[model][feature] = win.size >= this.opts.config.drift.min_rows ? psi(card?.feature_distribution[feature]?.fractions ?? [], win.counts) : Number.NaN;
-      }
-    }
-    return out;
+    return this.driftMonitor.values();
   }
 
   snapshot(): Snapshot {
