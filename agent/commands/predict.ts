@@ -9,8 +9,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { SEVERSON_FEATURE_NAMES, seversonFeaturesFromMatrix, seversonFeatureVector } from '../../models/features/severson.js';
-import { TRAJECTORY_FEATURE_NAMES, trailingMedian, trajectoryFeatures, trajectoryFeatureVector } from '../../models/features/trajectory.js';
+import { seversonFeaturesFromMatrix } from '../../models/features/severson.js';
+import { trailingMedian, trajectoryFeatures } from '../../models/features/trajectory.js';
 import { loadModel, type LoadedModel } from '../../models/scoring/model.js';
 import { repoRoot } from '../../models/training/shared-data.js';
 import { parseFlags, type Command } from './command.js';
@@ -26,10 +26,11 @@ const USAGE = `Usage:
       "predicted_eol_cycle","model","version"}. The n-th row counts as cycle n for the features.
   --models DIR   folder with <model>.onnx and <model>.card.json (default: the package's models/)`;
 
-function checkInputs(model: LoadedModel, expected: readonly string[]): void {
-  if (model.inputNames.join(',') !== expected.join(',')) {
-    throw new Error(`model ${model.name} expects inputs [${model.inputNames.join(', ')}], the feature code makes [${expected.join(', ')}]`);
-  }
+/** The model's input row, by the card's input names (so the card decides order and subset). */
+function rowFor(model: LoadedModel, features: Record<string, number>): number[] {
+  const missing = model.inputNames.filter((n) => !(n in features));
+  if (missing.length) throw new Error(`model ${model.name} needs inputs the feature code does not make: ${missing.join(', ')}`);
+  return model.inputNames.map((n) => features[n] as number);
 }
 
 function parseCsv(text: string): number[][] {
@@ -41,11 +42,10 @@ async function cycleLife(dir: string, modelsDir: string, out: (line: unknown) =>
   if (files.length === 0) throw new Error(`no cellN.csv files in ${dir}`);
   const model = await loadModel(modelsDir, 'cycle_life');
   try {
-    checkInputs(model, SEVERSON_FEATURE_NAMES);
     const rows = files.map((f) => {
       const qd = parseCsv(readFileSync(join(dir, f), 'utf8'));
       if (qd.length < 4 || (qd[0]?.length ?? 0) < 99) throw new Error(`${f}: expected 1000 rows x 99 columns, got ${qd.length} x ${qd[0]?.length ?? 0}`);
-      return seversonFeatureVector(seversonFeaturesFromMatrix(qd));
+      return rowFor(model, seversonFeaturesFromMatrix(qd));
     });
     const predictions = await model.run(rows);
     files.forEach((f, i) => out({ cell: basename(f, '.csv'), cycle_life: Number((predictions[i]?.[0] as number).toFixed(1)), model: model.name, version: model.version }));
@@ -64,9 +64,8 @@ async function rul(file: string, ratedAh: number, eolFraction: number, modelsDir
   const smoothed = trailingMedian(capFrac); // trailing = causal, so every prefix sees only its past
   const model = await loadModel(modelsDir, 'rul_capacity');
   try {
-    checkInputs(model, TRAJECTORY_FEATURE_NAMES);
     const features = [];
-    for (let n = 2; n <= capFrac.length; n++) features.push(trajectoryFeatureVector(trajectoryFeatures(capFrac.slice(0, n), eolFraction, smoothed.slice(0, n))));
+    for (let n = 2; n <= capFrac.length; n++) features.push(rowFor(model, trajectoryFeatures(capFrac.slice(0, n), eolFraction, smoothed.slice(0, n))));
     const predictions = await model.run(features);
     predictions.forEach((p, i) => {
       const remaining = Math.max(0, p[0] as number);
