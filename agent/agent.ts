@@ -135,7 +135,7 @@ export class Agent {
 
     this.housekeeping.start([
       { name: 'compaction', cron: config.housekeeping.compaction_cron, run: () => buffer.compact() },
-      { name: 'retention', cron: config.housekeeping.retention_cron, run: () => void buffer.applyRetention() },
+      { name: 'retention', cron: config.housekeeping.retention_cron, run: () => applyRetentionInSlices(buffer) },
     ]);
     this.refreshStats();
     this.statsTimer = setInterval(() => this.refreshStats(), STATS_INTERVAL_MS);
@@ -243,5 +243,19 @@ export class Agent {
     this.buffer = undefined;
     this.notify.close();
     this.log.info('agent stopped');
+  }
+}
+
+/**
+ * Retention in slices of 20,000 rows with a yield between them: deleting a day of backlog at once
+ * blocks the event loop for seconds (the watchdog and the drivers would starve).
+ */
+export async function applyRetentionInSlices(buffer: RecordBuffer, slice = 20_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = buffer.applyRetention(slice);
+    total += deleted;
+    if (deleted < slice) return total;
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
