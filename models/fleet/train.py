@@ -122,7 +122,7 @@ def fit_failure(name, Xtr, ytr, Xte, yte, inputs, description, horizon, extra_me
     metrics = {"evaluation_fleet": classifier_metrics(yte, p), "training_rows": int(len(ytr)),
                "training_positive_rate": round(float(ytr.mean()), 4), "horizon_days": horizon, **extra_metrics}
     card = {"name": name, "version": "1.0.0", "file": f"{name}.onnx", "description": description, "inputs": card_inputs(inputs),
-            "outputs": [{"name": "failure_probability", "unit": "1", "description": f"probability of failure within {horizon} days"}],
+            "outputs": [{"name": "failure_probability", "unit": "1", "description": f"probability of failure within {horizon:g} days"}],
             "training_data": [SIM_SOURCE], "metrics": metrics, "warmup_hours": WARMUP_HOURS,
             "feature_distribution": {n: histogram(Xtr[:, i]) for i, n in enumerate(inputs)}}
     idx = np.linspace(0, len(Xte) - 1, 32).astype(int)
@@ -222,6 +222,10 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--models", default="models")
     ap.add_argument("--only", default="")
+    ap.add_argument("--pack-horizon-days", type=float, default=PACK_H_DAYS,
+                    help="failure_pack horizon; the battery runs must last at least 1 day + horizon + a few days")
+    ap.add_argument("--charger-horizon-days", type=float, default=CHARGER_H_DAYS)
+    ap.add_argument("--charger-days", type=float, default=60, help="length of the charger runs (generate.ts --days)")
     args = ap.parse_args()
     os.makedirs(f"{args.models}/golden", exist_ok=True)
     report_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "evaluation.fleet.json")
@@ -230,28 +234,28 @@ def main():
     if not only or "failure_pack" in only or "anomaly_pack" in only:
         btr, bte = load(f"{args.data}/battery_11.csv"), load(f"{args.data}/battery_22.csv")
         if not only or "failure_pack" in only:
-            Xtr, ytr, _ = pack_failure_rows(btr)
-            Xte, yte, _ = pack_failure_rows(bte)
+            Xtr, ytr, _ = pack_failure_rows(btr, horizon_days=args.pack_horizon_days)
+            Xte, yte, _ = pack_failure_rows(bte, horizon_days=args.pack_horizon_days)
             report["failure_pack"] = fit_failure(
                 "failure_pack", Xtr, ytr, Xte, yte, FAILURE_PACK_INPUTS,
-                "Probability that a critical pack fault (internal short, cooling failure) is present or begins within 7 days, "
-                "or that SoH is below 80 % in 7 days. Trained on simulated fleets; probabilities are calibrated to the "
-                "simulator's fleet hazard (models/fleet/README.md), not to field failure rates.", PACK_H_DAYS,
+                f"Probability that a critical pack fault (internal short, cooling failure) is present or begins within "
+                f"{args.pack_horizon_days:g} days, or that SoH is below 80 % by then. Trained on simulated fleets; probabilities are calibrated to the "
+                "simulator's fleet hazard (models/fleet/README.md), not to field failure rates.", args.pack_horizon_days,
                 {"train_fleet": "battery seed 11", "eval_fleet": "battery seed 22"}, args.models)
         if not only or "anomaly_pack" in only:
             report["anomaly_pack"] = fit_anomaly(btr, bte, args.models, threshold=6.0, clear=4.0)
     if not only or "failure_charger" in only:
         ctr, cte = load(f"{args.data}/charger_11.csv"), load(f"{args.data}/charger_22.csv")
-        Xtr, ytr, _, _, _ = charger_failure_rows(ctr)
-        Xte, yte, _, p_now, p_integrated = charger_failure_rows(cte)
+        Xtr, ytr, _, _, _ = charger_failure_rows(ctr, horizon_days=args.charger_horizon_days, days=args.charger_days)
+        Xte, yte, _, p_now, p_integrated = charger_failure_rows(cte, horizon_days=args.charger_horizon_days, days=args.charger_days)
         # Ceilings for context: even the true hazard cannot foresee the random failure time.
         oracle = {"oracle_roc_auc_true_hazard_now": round(float(roc_auc_score(yte, p_now)), 4),
                   "oracle_roc_auc_true_hazard_integrated_over_horizon": round(float(roc_auc_score(yte, p_integrated)), 4)}
         report["failure_charger"] = fit_failure(
             "failure_charger", Xtr, ytr, Xte, yte, FAILURE_CHARGER_INPUTS,
-            "Probability that the charger fails within 30 days, learned from simulated chargers whose failures follow the "
+            f"Probability that the charger fails within {args.charger_horizon_days:g} days, learned from simulated chargers whose failures follow the "
             "state-dependent hazard of models/fleet/charger-hazard.ts (temperature, error onsets, time since maintenance).",
-            CHARGER_H_DAYS, {"train_fleet": "charger seed 11", "eval_fleet": "charger seed 22", **oracle}, args.models, depth=2, trees=120)
+            args.charger_horizon_days, {"train_fleet": "charger seed 11", "eval_fleet": "charger seed 22", **oracle}, args.models, depth=2, trees=120)
     with open(report_path, "w") as f:
         json.dump(report, f, indent=2)
         f.write("\n")
