@@ -157,3 +157,10 @@ export const sinksSchema = z
 export type SinksConfig = z.infer<typeof sinksSchema>;
 /** The drain-loop knobs common to every sink block. */
 export type DrainKeys = { [K in keyof typeof drainKeys]: z.infer<(typeof drainKeys)[K]> };
+
+/** Names of the sinks that run: a present block runs unless `enabled: false` (as createSinks builds them). */
+export function enabledSinkNames(sinks: SinksConfig): string[] {
+  return Object.entries(sinks as Record<string, { enabled?: boolean } | undefined>)
+    .filter(([, block]) => block !== undefined && block.enabled !== false)
+    .map(([name]) => name);
+}

@@ -3,6 +3,7 @@
  * SQLite file without writing to it, so it is safe to run beside the agent (the agent keeps
  * writing; this reads one consistent snapshot).
  */
+import { enabledSinkNames } from '../../sync/config.js';
 import { join } from 'node:path';
 import { SystemClock } from '../clock.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
@@ -20,9 +21,7 @@ export interface StatusIO {
 
 /** Sinks the agent drains: a present block under `sinks:` runs unless `enabled: false`. */
 export function configuredSinkNames(config: AgentConfig): string[] {
-  return Object.entries(config.sinks as Record<string, { enabled?: boolean } | undefined>)
-    .filter(([, block]) => block !== undefined && block.enabled !== false)
-    .map(([name]) => name);
+  return enabledSinkNames(config.sinks);
 }
 
 export function formatBytes(bytes: number): string {
