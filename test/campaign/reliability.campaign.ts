@@ -45,8 +45,9 @@ interface Tally {
 /** Message text of an error log line, to count distinct errors. */
 const errorKey = (line: string) => {
   try {
-    const j = JSON.parse(line) as { msg?: string; err?: { message?: string } };
-    return `${j.msg ?? ''}${j.err?.message ? `: ${j.err.message.slice(0, 120)}` : ''}`;
+    const j = JSON.parse(line) as { msg?: string; sink?: string; err?: string | { message?: string } };
+    const err = typeof j.err === 'string' ? j.err : j.err?.message;
+    return `${j.sink ? `${j.sink}: ` : ''}${j.msg ?? ''}${err ? `: ${err.slice(0, 160)}` : ''}`;
   } catch {
     return line.slice(0, 160);
   }
@@ -160,14 +161,22 @@ describe.skipIf(!cliBuilt())('reliability campaign (needs npm run build)', () =>
       return m;
     };
     const delivered = async () => ({ timescale: await pgCounts(), mqtt: w.collector.counts, kafka: w.kafka.counts });
-    const deadline = Date.now() + 240_000;
+    // Wait for every sink to have every buffered key; give up after 45 s without progress.
+    const size = (g: Awaited<ReturnType<typeof delivered>>) => SINKS.reduce((a, s) => a + g[s].size, 0);
     let got = await delivered();
-    while (Date.now() < deadline && SINKS.some((s) => allKeys.some((k) => !got[s].has(k)))) {
+    let progressAt = Date.now();
+    let lastSize = size(got);
+    while (Date.now() - progressAt < 45_000 && SINKS.some((s) => allKeys.some((k) => !got[s].has(k)))) {
       await sleep(1000);
       got = await delivered();
+      if (size(got) !== lastSize) [lastSize, progressAt] = [size(got), Date.now()];
     }
     lastSample = drain.sample() ?? lastSample;
+    buffer = openBuffer(w);
+    const sinkStates = buffer.stats().sinks;
+    buffer.close();
     const drainEnd = await drain.kill('SIGTERM');
+    const drainWarnings = drain.lines.filter((l) => /"level":(40|50|60)/.test(l)).map(errorKey);
 
     // Accounting.
     const perSink = Object.fromEntries(SINKS.map((s) => {
@@ -217,6 +226,8 @@ describe.skipIf(!cliBuilt())('reliability campaign (needs npm run build)', () =>
       not_ready: t.notReady.slice(0, 10),
       unclean_sigterm: t.uncleanStops.slice(0, 10),
       final_drain_exit: drainEnd.code,
+      final_drain_sinks: sinkStates,
+      final_drain_warnings: [...new Set(drainWarnings)].slice(0, 10),
       broken_config_runs: t.brokenConfigs,
       corrupt_sqlite_restart: { ready: afterReady, moved_aside: movedAside, exit: afterEnd.code, rows_after: afterRows },
       error_log_lines: Object.fromEntries([...t.errorLines].sort((a, b) => b[1] - a[1]).slice(0, 25)),

@@ -70,7 +70,8 @@ export async function startWorld(random: () => number): Promise<World> {
   const pgProxy = await FaultProxy.start({ host: '127.0.0.1', port: pg.port });
   const mqttProxy = await FaultProxy.start({ host: '127.0.0.1', port: mosquitto.port });
   const blackhole = await startBlackhole();
-  const canLog = corruptCanLog(dir, random);
+  // CAMPAIGN_CAN=0 leaves the CAN replay device out (it is what trips the Kafka timestamp bug).
+  const canLog = process.env['CAMPAIGN_CAN'] === '0' ? undefined : corruptCanLog(dir, random);
   return {
     dir, dataDir, tmpfs, clockFile, pg, mosquitto, kafka, collector, pgProxy, mqttProxy, blackhole, canLog,
     devices: canLog ? [...DEVICES, CAN_DEVICE] : DEVICES,
