@@ -19,16 +19,16 @@ import { openBufferOrMoveAside } from './buffer-open.js';
 import { SystemClock, type Clock } from './clock.js';
 import { DeviceRunner } from './device-runner.js';
 import { Housekeeping } from './housekeeping.js';
-import { HttpEndpoint, json, text } from './http.js';
+import { HttpEndpoint } from './http.js';
 import { createLogger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { packageVersion } from './paths.js';
 import { Pipeline } from './pipeline.js';
 import { SdNotify } from './sd-notify.js';
-import { registerApi } from './status/api.js';
+import { registerRoutes } from './routes.js';
+import { ScoringHost } from './scoring-host.js';
 import { LatestRecords } from './status/latest.js';
-import { STATUS_PAGE } from './status/page.js';
-import type { EdgeRecord } from './record.js';
+import type { EdgeRecord, PendingRecord } from './record.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -47,6 +47,7 @@ export class Agent {
   readonly http: HttpEndpoint;
   private pipeline: Pipeline | undefined;
   private drainLoops: DrainLoop[] = [];
+  private scoring: ScoringHost | undefined;
   private sinkNames: string[] = [];
   private buffer: RecordBuffer | undefined;
   private readonly housekeeping: Housekeeping;
@@ -113,6 +114,9 @@ export class Agent {
     this.metrics.componentUp.set({ component: 'http' }, 1);
     this.log.info({ listen: `${this.listening.host}:${this.listening.port}` }, 'http endpoint listening');
 
+    this.scoring = await ScoringHost.start(config, { registry: this.metrics.registry, metrics: this.metrics, log: this.log, clock: this.clock });
+    const scoring = this.scoring;
+
     const debugCommits = this.log.isLevelEnabled('debug');
     this.pipeline = new Pipeline({
       store: buffer,
@@ -120,6 +124,7 @@ export class Agent {
       log: this.log,
       flushIntervalMs: config.buffer.flush_interval_ms,
       batchMax: config.buffer.batch_max_records,
+      ...(scoring ? { scoring: (batch: readonly PendingRecord[]) => scoring.score(batch) } : {}),
       onCommitted: (records) => {
         if (debugCommits) this.logCommit(records);
         this.latest.observe(records);
@@ -190,36 +195,18 @@ export class Agent {
   }
 
   private routes(): void {
-    const { config } = this.options;
-    registerApi(this.http, {
-      devices: config.devices,
+    registerRoutes(this.http, {
+      config: this.options.config,
+      metrics: this.metrics,
       runners: this.runners,
       latest: this.latest,
       buffer: () => this.buffer,
+      ready: () => this.ready,
       // createDrainLoops returns one loop per sink, in the sinks' order.
       sinkStates: () => Object.fromEntries(this.drainLoops.map((loop, i) => [this.sinkNames[i], loop.state])),
-      modelStatus: () => [],
+      modelStatus: () => this.scoring?.status() ?? [],
       clockTrusted: () => this.clock.trusted(),
-      gatewayId: config.gateway.id,
     });
-    this.http
-      .route('/', () => ({ status: 200, contentType: 'text/html; charset=utf-8', body: STATUS_PAGE }))
-      .route('/metrics', async () => ({
-        status: 200,
-        contentType: this.metrics.registry.contentType,
-        body: await this.metrics.registry.metrics(),
-      }))
-      .route('/healthz', () => text(200, 'ok\n'))
-      .route('/readyz', () =>
-        json(this.ready ? 200 : 503, {
-          ready: this.ready,
-          devices: this.runners.map((r, i) => ({
-            id: this.options.config.devices[i]?.id,
-            state: r.currentState,
-            source: r.currentSource ?? null,
-          })),
-        }),
-      );
   }
 
   /** Graceful shutdown: devices, then flush, then buffer; safe to call more than once. */
@@ -234,6 +221,7 @@ export class Agent {
     if (this.statsTimer) clearInterval(this.statsTimer);
     await Promise.all(this.runners.map((r) => r.stop()));
     await this.pipeline?.stop();
+    await this.scoring?.stop();
     // After the final flush, so records committed during shutdown are still offered upstream
     // on the next start (they are durable either way).
     await Promise.all(this.drainLoops.map((loop) => loop.stop()));
