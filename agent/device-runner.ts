@@ -143,6 +143,7 @@ export class DeviceRunner {
       await next.stop().catch(() => undefined);
       return;
     }
+    if (role === 'simulator') this.noteSource('simulator');
     if (previous !== undefined && previous !== role) {
       this.options.metrics.sourceSwitches.inc({ device: this.options.device.id, to: role });
       this.log.warn({ from: previous, to: role }, 'device source switched');
@@ -170,10 +171,7 @@ export class DeviceRunner {
         if (this.state === 'stale' || this.state === 'starting') this.setState(fallback ? 'fallback' : 'running');
         // Whatever a driver claims, data from the simulator is labelled simulated.
         const source: RecordSource = simulated ? 'simulator' : reading.source;
-        if (source !== this.lastSource) {
-          this.lastSource = source;
-          metrics.setDeviceSource(device.id, source);
-        }
+        this.noteSource(source);
         this.options.accept({
           gatewayId,
           deviceId: device.id,
@@ -194,6 +192,12 @@ export class DeviceRunner {
         if (isCurrent()) this.setState(state === 'running' && fallback ? 'fallback' : state);
       },
     };
+  }
+
+  private noteSource(source: RecordSource): void {
+    if (source === this.lastSource) return;
+    this.lastSource = source;
+    this.options.metrics.setDeviceSource(this.options.device.id, source);
   }
 
   private setState(state: DriverState): void {

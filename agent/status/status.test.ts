@@ -53,7 +53,11 @@ describe('status API', () => {
   it('serves latest, history (typed, bounded) and alarms; rejects unknown devices and types', async () => {
     const latest = await getJson('/api/devices/pack-s/latest');
     expect(latest.body.telemetry.key).toMatch(/^gw-status\/pack-s\/\d+$/);
-    const history = await getJson('/api/devices/pack-s/history?limit=5&type=battery');
+    let history = await getJson('/api/devices/pack-s/history?limit=5&type=battery');
+    for (let i = 0; i < 50 && history.body.records.length < 5; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      history = await getJson('/api/devices/pack-s/history?limit=5&type=battery');
+    }
     expect(history.body.records).toHaveLength(5);
     const seqs = history.body.records.map((r: any) => r.seq);
     expect(seqs).toEqual([...seqs].sort((a: number, b: number) => b - a)); // newest first
