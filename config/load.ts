@@ -140,6 +140,7 @@ export function loadConfig(file: string | undefined, rawEnv: NodeJS.ProcessEnv =
 
 /** What runs with no config file: one simulated pack and one simulated charger. */
 export const DEFAULT_CONFIG_YAML = `
+scoring: { enabled: true }
 devices:
   - id: sim-pack-1
     kind: battery
