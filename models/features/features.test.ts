@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSeversonSplit, sharedDataDir } from '../training/shared-data.js';
-import { capacityFadeFeatures, deltaQStatistics, seversonFeaturesFromMatrix } from './severson.js';
+import { capacityFadeFeatures, deltaQStatistics, quantile, seversonFeaturesFromMatrix } from './severson.js';
 import { fitLine, fitQuadratic, kurtosis, skewness, variance } from './stats.js';
-import { endOfLifeCycle, trajectoryFeatures } from './trajectory.js';
+import { endOfLifeCycle, exponentialEta, trajectoryFeatures } from './trajectory.js';
 
 describe('stats (reference values from numpy/scipy)', () => {
   const x = [1, 2, 3, 10, 4.5];
@@ -32,6 +32,10 @@ describe('Severson features on synthetic curves', () => {
     expect(s.dq_log_min).toBeCloseTo(Math.log10(0.099), 9);
     expect(s.dq_log_var).toBeCloseTo(Math.log10(1e-6 * (100 * 100 - 1) / 12), 9);
     expect(s.dq_log_abs_mean).toBeCloseTo(Math.log10(0.0495), 9);
+    // numpy.quantile(-0.001 * arange(100), [0.1, 0.5]) = -0.0891, -0.0495
+    expect(s.dq_log_abs_p10).toBeCloseTo(Math.log10(0.0891), 9);
+    expect(s.dq_log_abs_p50).toBeCloseTo(Math.log10(0.0495), 9);
+    expect(quantile([3, 1, 2, 4], 0.25)).toBeCloseTo(1.75, 12);
   });
   it('capacity fade features ignore a single-cycle glitch', () => {
     const cycles = Array.from({ length: 99 }, (_, i) => i + 2);
@@ -41,6 +45,8 @@ describe('Severson features on synthetic curves', () => {
     expect(f.cap_fade_slope).toBeCloseTo(-0.0001, 6); // the spike takes a neighbour's value: slope moves < 1e-7
     expect(f.cap_max_minus_c2).toBeCloseTo(0, 9);
     expect(f.cap_c100).toBeCloseTo(1.06, 9);
+    expect(f.cap_fade_slope_91_100).toBeCloseTo(-0.0001, 9);
+    expect(f.cap_fade_intercept_91_100).toBeCloseTo(1.07, 9);
   });
 });
 
@@ -55,6 +61,20 @@ describe('trajectory features', () => {
     expect(f.linear_cycles_to_eol).toBeCloseTo(102, 6);
     expect(endOfLifeCycle(cap, 0.7)).toBeUndefined();
     expect(endOfLifeCycle(cap, 0.85)).toBe(151);
+    expect(f.log_linear_eta_50).toBeCloseTo(Math.log1p(102), 6);
+    expect(f.log_linear_eta_20).toBeCloseTo(Math.log1p(102), 6);
+    // The quadratic fit is the line itself: 0.802 - 0.001 d first below 0.7 at d = 102 or 103 (float rounding at the boundary).
+    expect(Math.round(Math.exp(f.log_quadratic_eta) - 1)).toBeGreaterThanOrEqual(102);
+    expect(Math.round(Math.exp(f.log_quadratic_eta) - 1)).toBeLessThanOrEqual(103);
+    expect(f.fade_budget_used).toBeCloseTo((0.997 - 0.802) / (0.997 - 0.7), 9); // initial = median of cycles 1..5
+  });
+  it('exponential extrapolation recovers a known accelerating fade', () => {
+    // Q = 1.05 - 0.05 exp(0.01 k) reaches 0.8 at k = ln(5) / 0.01 = 160.9; b = 0.01 is on the grid within ~1 %.
+    const cycles = Array.from({ length: 100 }, (_, i) => i + 1);
+    const q = cycles.map((k) => 1.05 - 0.05 * Math.exp(0.01 * k));
+    expect(exponentialEta(cycles, q, 0.8)).toBeGreaterThan(55);
+    expect(exponentialEta(cycles, q, 0.8)).toBeLessThan(67);
+    expect(exponentialEta(cycles, cycles.map(() => 1), 0.8)).toBe(5000); // no fade: never crosses
   });
 });
 

@@ -6,6 +6,15 @@
  */
 import { despike, fitLine, kurtosis, log10Abs, mean, skewness, variance } from './stats.js';
 
+/** Linear-interpolated quantile (numpy's default method) of an unsorted sample, 0 <= p <= 1. */
+export function quantile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = (s.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, s.length - 1);
+  return (s[lo] as number) + (h - lo) * ((s[hi] as number) - (s[lo] as number));
+}
+
 /** Feature names in the order the cycle_life model card lists them. */
 export const SEVERSON_FEATURE_NAMES = [
   'dq_log_var', // log10 |var(dQ100-10(V))|, the single "variance model" feature
@@ -18,6 +27,11 @@ export const SEVERSON_FEATURE_NAMES = [
   'cap_max_minus_c2', // Ah, max capacity over cycles 2..100 minus capacity at cycle 2
   'cap_c2', // Ah, discharge capacity at cycle 2
   'cap_c100', // Ah, discharge capacity at cycle 100
+  // Added for the second model search (appended: earlier columns keep their positions).
+  'dq_log_abs_p10', // log10 |10th percentile of dQ100-10(V)| (a robust "minimum"; Attia et al. 2021 quantile features)
+  'dq_log_abs_p50', // log10 |median of dQ100-10(V)|
+  'cap_fade_slope_91_100', // Ah/cycle, linear fit of discharge capacity over cycles 91..100 (Severson et al. SI)
+  'cap_fade_intercept_91_100', // Ah, intercept of that fit
 ] as const;
 export type SeversonFeatureName = (typeof SEVERSON_FEATURE_NAMES)[number];
 export type SeversonFeatures = Record<SeversonFeatureName, number>;
@@ -34,6 +48,8 @@ export function deltaQStatistics(qEarly: readonly number[], qLate: readonly numb
     dq_log_abs_mean: log10Abs(mean(dq)),
     dq_log_abs_skew: log10Abs(skewness(dq)),
     dq_log_abs_kurt: log10Abs(kurtosis(dq)),
+    dq_log_abs_p10: log10Abs(quantile(dq, 0.1)),
+    dq_log_abs_p50: log10Abs(quantile(dq, 0.5)),
   };
 }
 
@@ -50,12 +66,16 @@ export function capacityFadeFeatures(cycles: readonly number[], capacityAh: read
   const ys = despike(capacityAh.slice(idx2, idx100 + 1));
   const line = fitLine(xs, ys);
   const c2 = ys[0] as number;
+  // Cycles 91..100: the fade rate just before prediction time (Severson et al. SI candidate features).
+  const late = fitLine(xs.slice(-10), ys.slice(-10));
   return {
     cap_fade_slope: line.slope,
     cap_fade_intercept: line.intercept,
     cap_max_minus_c2: Math.max(...ys) - c2,
     cap_c2: c2,
     cap_c100: ys[ys.length - 1] as number,
+    cap_fade_slope_91_100: late.slope,
+    cap_fade_intercept_91_100: late.intercept,
   };
 }
 

@@ -17,6 +17,15 @@ export const TRAJECTORY_FEATURE_NAMES = [
   'slope_100', // fraction per 100 cycles, last 100 cycles
   'curvature_100', // fraction per (100 cycles)^2, 2*a of a quadratic fit over the last 100 cycles
   'linear_cycles_to_eol', // cycles, margin / fade rate of the last 50 cycles (capped at 5000)
+  // Physics-informed, scale-free inputs (appended: earlier columns keep their positions). Logs let a
+  // linear model on log(remaining + 1) combine extrapolations multiplicatively (power laws).
+  'log_linear_eta_20', // ln(1 + margin / fade rate of the last 20 cycles), capped like linear_cycles_to_eol
+  'log_linear_eta_50', // ln(1 + linear_cycles_to_eol)
+  'log_linear_eta_100', // ln(1 + margin / fade rate of the last 100 cycles)
+  'log_quadratic_eta', // ln(1 + cycles until the quadratic fit of the last 100 cycles reaches EoL), capped
+  'log_cycles_so_far', // ln(cycles_so_far)
+  'fade_budget_used', // fraction, fade_so_far / (cap_frac_initial - eol_frac), clamped to [-1, 2]
+  'log_exp_eta', // ln(1 + cycles until Q = a exp(b k) + c, fitted to the whole history, reaches EoL), capped
 ] as const;
 export type TrajectoryFeatureName = (typeof TRAJECTORY_FEATURE_NAMES)[number];
 export type TrajectoryFeatures = Record<TrajectoryFeatureName, number>;
@@ -55,8 +64,9 @@ export function trajectoryFeatures(
   const curvature = w100.x.length >= 3 ? 2 * fitQuadratic(w100.x, w100.y).a * 100 * 100 : 0;
   const slope50 = slopePer100(50);
   const margin = capNow - eolFrac;
-  const fadePerCycle = -slope50 / 100;
-  const linearEta = fadePerCycle > 0 ? Math.min(MAX_CYCLES_TO_EOL, Math.max(0, margin / fadePerCycle)) : MAX_CYCLES_TO_EOL;
+  const linearEta = etaFromRate(margin, -slope50 / 100);
+  const budget = capInitial - eolFrac;
+  const budgetUsed = budget > 0 ? Math.min(2, Math.max(-1, (capInitial - capNow) / budget)) : 2;
   return {
     cycles_so_far: n,
     cap_frac: capNow,
@@ -68,7 +78,63 @@ export function trajectoryFeatures(
     slope_100: slopePer100(100),
     curvature_100: curvature,
     linear_cycles_to_eol: linearEta,
+    log_linear_eta_20: Math.log1p(etaFromRate(margin, -slopePer100(20) / 100)),
+    log_linear_eta_50: Math.log1p(linearEta),
+    log_linear_eta_100: Math.log1p(etaFromRate(margin, -slopePer100(100) / 100)),
+    log_quadratic_eta: Math.log1p(quadraticEta(w100.x, w100.y, n, eolFrac)),
+    log_cycles_so_far: Math.log(n),
+    fade_budget_used: budgetUsed,
+    log_exp_eta: Math.log1p(exponentialEta(cycles, smoothed.slice(0, n), eolFrac)),
   };
+}
+
+/** Growth rates b (per cycle) tried by exponentialEta: 40 log-spaced values from 1e-4 to 0.3. */
+const EXP_RATES = Array.from({ length: 40 }, (_, i) => 10 ** (-4 + (i * Math.log10(3000)) / 39));
+
+/**
+ * Cycles after the last one until Q(k) = a exp(b k) + c, least-squares fitted to the whole history
+ * (b > 0 by a grid search, a and c by linear least squares for each b), first falls below eolFrac;
+ * the accelerating-fade extrapolation of the exponential baseline, in closed form. 0 when the fit
+ * is already below, MAX_CYCLES_TO_EOL when it never crosses.
+ */
+export function exponentialEta(cycles: readonly number[], q: readonly number[], eolFrac: number): number {
+  const n = Math.min(cycles.length, q.length);
+  if (n < 5) return etaFromRate((q[n - 1] as number) - eolFrac, -fitLine(cycles.slice(0, n), q.slice(0, n)).slope);
+  const now = cycles[n - 1] as number;
+  let best: { sse: number; a: number; b: number; c: number } | undefined;
+  for (const b of EXP_RATES) {
+    // Regress q on z = exp(b (k - now)) (relative to now so z <= 1 and nothing overflows).
+    const z = cycles.slice(0, n).map((k) => Math.exp(b * (k - now)));
+    const line = fitLine(z, q.slice(0, n));
+    let sse = 0;
+    for (let i = 0; i < n; i++) sse += ((q[i] as number) - (line.slope * (z[i] as number) + line.intercept)) ** 2;
+    if (!best || sse < best.sse) best = { sse, a: line.slope, b, c: line.intercept };
+  }
+  const { a, b, c } = best!;
+  if (!(a + c >= eolFrac)) return 0; // fitted value now is already below
+  const ratio = (eolFrac - c) / a; // exp(b d) at the crossing
+  if (!(a < 0) || !(ratio > 0)) return MAX_CYCLES_TO_EOL;
+  return Math.min(MAX_CYCLES_TO_EOL, Math.max(0, Math.log(ratio) / b));
+}
+
+/** margin / fade per cycle, in [0, MAX_CYCLES_TO_EOL]; MAX when the capacity is not fading. */
+function etaFromRate(margin: number, fadePerCycle: number): number {
+  return fadePerCycle > 0 && Number.isFinite(fadePerCycle) ? Math.min(MAX_CYCLES_TO_EOL, Math.max(0, margin / fadePerCycle)) : MAX_CYCLES_TO_EOL;
+}
+
+/**
+ * Cycles after cycle `now` until a quadratic fit of (x, y) first falls below eolFrac, searched in
+ * whole cycles up to MAX_CYCLES_TO_EOL (0 when the fit is already below, MAX when it never crosses).
+ * Falls back to the linear fit for fewer than 10 points.
+ */
+function quadraticEta(x: readonly number[], y: readonly number[], now: number, eolFrac: number): number {
+  if (x.length < 10) return etaFromRate((y[y.length - 1] as number) - eolFrac, -fitLine(x, y).slope);
+  // Fit on cycles relative to now so the coefficients stay well conditioned.
+  const q = fitQuadratic(x.map((v) => v - now), y);
+  const at = (d: number) => q.a * d * d + q.b * d + q.c;
+  if (!(at(0) >= eolFrac)) return 0;
+  for (let d = 1; d <= MAX_CYCLES_TO_EOL; d++) if (at(d) < eolFrac) return d;
+  return MAX_CYCLES_TO_EOL;
 }
 
 export function trajectoryFeatureVector(f: TrajectoryFeatures): number[] {
