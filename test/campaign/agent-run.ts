@@ -17,6 +17,9 @@ export interface RunEnd {
   injected: boolean;
 }
 
+/** Every run not yet ended, so a failing campaign can still kill its children (see afterAll). */
+export const liveRuns = new Set<AgentRun>();
+
 export class AgentRun {
   readonly child: ChildProcess;
   readonly lines: string[] = [];
@@ -43,8 +46,10 @@ export class AgentRun {
     this.child.stderr?.on('data', (d: Buffer) => {
       if (this.stderr.length < 20_000) this.stderr += d.toString('utf8');
     });
+    liveRuns.add(this);
     this.ended = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
+        liveRuns.delete(this);
         onReady(false);
         resolve({ code, signal, injected: this.injected });
       });

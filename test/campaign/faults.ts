@@ -38,7 +38,7 @@ export function drawPlan(random: () => number, previous: Plan | undefined, count
     diskFull: random() < 0.08,
     clockOffsetMs: undefined,
     brokenConfig: random() < 0.06,
-    runMs: 1500 + Math.floor(random() * 6500),
+    runMs: 1000 + Math.floor(random() * 4000),
     end: random() < 0.15 ? 'SIGTERM' : 'SIGKILL',
   };
   // Wall-clock jumps: mostly a few minutes to hours either way, once in a while back to 2000 (a
@@ -48,7 +48,7 @@ export function drawPlan(random: () => number, previous: Plan | undefined, count
   else if (r < 0.15) plan.clockOffsetMs = Math.round((random() * 2 - 1) * 6 * HOUR);
   else if (r < 0.2) plan.clockOffsetMs = 0;
   // Everything down at once now and then: the buffer fills up to its cap.
-  if (random() < 0.1) plan = { ...plan, pg: 'down', mqtt: 'down', kafka: 'down', runMs: 6000 + Math.floor(random() * 6000) };
+  if (random() < 0.1) plan = { ...plan, pg: 'down', mqtt: 'down', kafka: 'down', runMs: 5000 + Math.floor(random() * 5000) };
   for (const [k, v] of Object.entries({ pg: plan.pg, mqtt: plan.mqtt, kafka: plan.kafka })) counts[`${k}_${v}`] = (counts[`${k}_${v}`] ?? 0) + 1;
   if (plan.pg === 'down' && plan.mqtt === 'down' && plan.kafka === 'down') counts['all_down'] = (counts['all_down'] ?? 0) + 1;
   return plan;
