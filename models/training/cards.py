@@ -23,6 +23,10 @@ SEVERSON_INPUTS = {
     "cap_max_minus_c2": ("Ah", "maximum discharge capacity over cycles 2..100 minus capacity at cycle 2"),
     "cap_c2": ("Ah", "discharge capacity at cycle 2"),
     "cap_c100": ("Ah", "discharge capacity at cycle 100"),
+    "dq_log_abs_p10": ("log10(Ah)", "log10 |10th percentile over voltage of Q100(V) - Q10(V)|"),
+    "dq_log_abs_p50": ("log10(Ah)", "log10 |median over voltage of Q100(V) - Q10(V)|"),
+    "cap_fade_slope_91_100": ("Ah/cycle", "slope of a linear fit of discharge capacity over cycles 91..100 (spikes removed)"),
+    "cap_fade_intercept_91_100": ("Ah", "intercept (at cycle 0) of that fit"),
 }
 
 TRAJECTORY_INPUTS = {
@@ -36,6 +40,13 @@ TRAJECTORY_INPUTS = {
     "slope_100": ("fraction per 100 cycles", "capacity fade rate over the last 100 cycles"),
     "curvature_100": ("fraction per (100 cycles)^2", "second derivative of a quadratic fit over the last 100 cycles"),
     "linear_cycles_to_eol": ("cycles", "margin_to_eol / fade rate of the last 50 cycles, capped at 5000"),
+    "log_linear_eta_20": ("ln(cycles)", "ln(1 + margin_to_eol / fade rate of the last 20 cycles), capped at 5000 cycles"),
+    "log_linear_eta_50": ("ln(cycles)", "ln(1 + linear_cycles_to_eol)"),
+    "log_linear_eta_100": ("ln(cycles)", "ln(1 + margin_to_eol / fade rate of the last 100 cycles), capped at 5000 cycles"),
+    "log_quadratic_eta": ("ln(cycles)", "ln(1 + cycles until a quadratic fit of the last 100 cycles reaches end of life), capped at 5000"),
+    "log_cycles_so_far": ("ln(cycles)", "ln(cycles_so_far)"),
+    "fade_budget_used": ("fraction", "fade_so_far / (cap_frac_initial - end-of-life fraction), clamped to [-1, 2]"),
+    "log_exp_eta": ("ln(cycles)", "ln(1 + cycles until Q = a exp(b k) + c fitted to the whole history reaches end of life), capped at 5000"),
 }
 
 
@@ -45,7 +56,7 @@ def _inputs(names, table):
 
 def cycle_life_card(names, metrics):
     return {
-        "version": "1.0.0",
+        "version": "2.0.0",
         "description": "Cycle life (cycles to 80 % of nominal capacity) of an LFP/graphite cell predicted from its "
                        "first 100 cycles: discharge Q(V) curves of cycles 10 and 100 on a fixed voltage grid and the "
                        "capacity fade over cycles 2..100 (Severson et al. 2019 features, models/features/severson.ts). "
@@ -59,7 +70,7 @@ def cycle_life_card(names, metrics):
 
 def rul_capacity_card(names, metrics):
     return {
-        "version": "1.0.0",
+        "version": "2.0.0",
         "description": "Remaining cycles until end of life from the capacity trajectory so far, as a fraction of nominal "
                        "(BMS state of health or the feature engine's coulomb-counted capacity; models/features/trajectory.ts). "
                        "The end-of-life threshold enters through margin_to_eol. Trained on 7 lab cells only "

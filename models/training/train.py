@@ -40,8 +40,9 @@ def train_cycle_life(feat_dir, manifest):
     names = manifest["severson_features"]
     tr = severson_rows(os.path.join(feat_dir, "severson_train.csv"), names)
     te = severson_rows(os.path.join(feat_dir, "severson_test1.csv"), names)
-    print("cycle_life candidates (selection by 5x5-fold CV RMSE on train only):")
-    model, selected, candidates, baselines = cycle_life.train(tr, te, names)
+    print(f"cycle_life candidates (selection by {cycle_life.CV_FOLDS}-fold x {cycle_life.CV_REPEATS} CV RMSE on train only, "
+          "one-standard-error rule):")
+    model, selected, candidates, baselines, selection = cycle_life.train(tr, te, names)
     keep = te["excluded"] == 0
     metrics = {"selected_candidate": selected, **candidates[selected]}
     onnx_model = build_model(model.onnx_components(len(names)), len(names), doc="cycle_life " + selected)
@@ -50,8 +51,8 @@ def train_cycle_life(feat_dir, manifest):
                                  te["x"], model.predict(te["x"]), x_all, model.predict(x_all))
     print(f"cycle_life: selected {selected}: test1 RMSE {metrics['test1_rmse']:.1f} cycles "
           f"(variance baseline {baselines['variance_model']['test1_rmse']:.1f})")
-    return {"selected": selected, "candidates": candidates, "baselines": baselines,
-            "n_train": int(len(tr["y"])), "n_test1": int(keep.sum()), "card_sha256": card["sha256"],
+    return {"selected": selected, "selection": selection, "candidates": candidates, "baselines": baselines,
+            "n_train": int(len(tr["y"])), "train_cycle_lives": [float(v) for v in tr["y"]], "n_test1": int(keep.sum()), "card_sha256": card["sha256"],
             "test1_predictions": [{"cell": str(c), "true": float(t), "predicted": float(p), "excluded": int(e)}
                                   for c, t, p, e in zip(te["cell"], te["y"], model.predict(te["x"]), te["excluded"])]}
 
@@ -65,18 +66,34 @@ def train_rul(feat_dir, manifest):
     s, _ = read_table(os.path.join(feat_dir, "capacity_series.csv"))
     series = {c: (s["cap_frac"][s["cell"] == c].astype(float), float(s["eol_frac"][s["cell"] == c][0]))
               for c in sorted(set(s["cell"]))}
-    print("rul_capacity leave-one-cell-out (error of predicted end-of-life cycle, cycles):")
-    per_cell, summary = rul_capacity.leave_one_cell_out(rows, series)
-    model = rul_capacity.fit(rows["x"], rows["remaining"], rows["cell"])
-    onnx_model = build_model(rul_capacity.onnx_components(model), len(names), transform="exp", offset=-1.0,
-                             doc="rul_capacity xgboost on log(remaining + 1)")
+    cells = sorted(set(rows["cell"]))
+    print("rul_capacity candidates (leave-one-cell-out selection score, cycles):")
+    selected, scores = rul_capacity.select(names, rows, cells)
+    for n, v in scores.items():
+        print(f"  {n:40s} {v:7.1f}" + ("  <- selected" if n == selected else ""))
+    print("rul_capacity nested leave-one-cell-out (selection repeated without the held-out cell):")
+    nested = rul_capacity.nested_loco(names, rows)
+    candidates = {}
+    for n, spec in rul_capacity.CANDIDATES.items():
+        _, s = rul_capacity.leave_one_cell_out(spec, names, rows, series, verbose=False)
+        candidates[n] = {"selection_score": scores[n], **{k: v["model"] for k, v in s.items()}}
+    print(f"rul_capacity leave-one-cell-out of the selected {selected} (error of predicted end-of-life cycle, cycles):")
+    per_cell, summary = rul_capacity.leave_one_cell_out(rul_capacity.CANDIDATES[selected], names, rows, series)
+    nested_summary = {f"{int(p * 100)}pct": rul_capacity.summarise([nested[c]["errors"][i] for c in nested])
+                      for i, p in enumerate(rul_capacity.LIFE_POINTS)}
+    model = rul_capacity.fit(rul_capacity.CANDIDATES[selected], names, rows["x"], rows["remaining"], rows["cell"])
+    onnx_model = build_model(model.onnx_components(), len(names), transform="exp", offset=-1.0,
+                             doc=f"rul_capacity {selected} on log(remaining + 1)")
     golden_idx = np.arange(0, len(rows["x"]), max(1, len(rows["x"]) // 60))
-    metrics = {"loco_" + k: v["model"] for k, v in summary.items()}
+    metrics = {"selected_candidate": selected, **{"loco_" + k: v["model"] for k, v in summary.items()},
+               **{"nested_loco_" + k: v for k, v in nested_summary.items()}}
     card = artefacts.write_model("rul_capacity", onnx_model, rul_capacity_card(names, metrics), rows["x"],
                                  rows["x"][golden_idx], rul_capacity.predict(model, rows["x"][golden_idx]),
                                  rows["x"], rul_capacity.predict(model, rows["x"]))
     censored = [c.split(":")[0] for c in manifest["rul_cells_eol"] if c.endswith(":censored")]
-    return {"per_cell": per_cell, "summary": summary, "cells": sorted(per_cell), "censored_cells": censored,
+    return {"selected": selected, "selection_points": list(rul_capacity.SELECTION_POINTS), "candidates": candidates,
+            "nested": nested, "nested_summary": nested_summary,
+            "per_cell": per_cell, "summary": summary, "cells": sorted(per_cell), "censored_cells": censored,
             "n_rows": int(len(rows["x"])), "card_sha256": card["sha256"]}
 
 
