@@ -17,6 +17,8 @@ export interface Plan {
   mqtt: SinkState;
   /** down = mock cluster frozen (SIGSTOP); blackhole = agent pointed at the black-hole server. */
   kafka: 'up' | 'down' | 'blackhole';
+  /** The Modbus server's proxy: down = connection refused, blackhole = every request times out. */
+  modbus: SinkState;
   diskFull: boolean;
   /** New wall-clock offset in ms (undefined: keep). */
   clockOffsetMs: number | undefined;
@@ -35,6 +37,7 @@ export function drawPlan(random: () => number, previous: Plan | undefined, count
     pg: sinkState(previous?.pg),
     mqtt: sinkState(previous?.mqtt),
     kafka: previous !== undefined && random() < 0.6 ? previous.kafka : pick(['up', 'up', 'up', 'down', 'blackhole'] as const),
+    modbus: sinkState(previous?.modbus),
     diskFull: random() < 0.08,
     clockOffsetMs: undefined,
     brokenConfig: random() < 0.06,
@@ -49,7 +52,7 @@ export function drawPlan(random: () => number, previous: Plan | undefined, count
   else if (r < 0.2) plan.clockOffsetMs = 0;
   // Everything down at once now and then: the buffer fills up to its cap.
   if (random() < 0.1) plan = { ...plan, pg: 'down', mqtt: 'down', kafka: 'down', runMs: 5000 + Math.floor(random() * 5000) };
-  for (const [k, v] of Object.entries({ pg: plan.pg, mqtt: plan.mqtt, kafka: plan.kafka })) counts[`${k}_${v}`] = (counts[`${k}_${v}`] ?? 0) + 1;
+  for (const [k, v] of Object.entries({ pg: plan.pg, mqtt: plan.mqtt, kafka: plan.kafka, modbus: plan.modbus })) counts[`${k}_${v}`] = (counts[`${k}_${v}`] ?? 0) + 1;
   if (plan.pg === 'down' && plan.mqtt === 'down' && plan.kafka === 'down') counts['all_down'] = (counts['all_down'] ?? 0) + 1;
   return plan;
 }
@@ -57,7 +60,8 @@ export function drawPlan(random: () => number, previous: Plan | undefined, count
 /** Applies the upstream states; returns a stop function for flapping timers. */
 export function applySinks(w: World, plan: Plan, random: () => number): () => void {
   const timers: NodeJS.Timeout[] = [];
-  for (const [proxy, state] of [[w.pgProxy, plan.pg], [w.mqttProxy, plan.mqtt]] as const) {
+  const proxies = [[w.pgProxy, plan.pg], [w.mqttProxy, plan.mqtt], ...(w.modbusProxy ? [[w.modbusProxy, plan.modbus] as const] : [])] as const;
+  for (const [proxy, state] of proxies) {
     if (state !== 'flapping') {
       proxy.set(state);
       continue;

@@ -141,6 +141,7 @@ describe.skipIf(!cliBuilt())('reliability campaign (needs npm run build)', () =>
     w.pgProxy.set('up');
     w.mqttProxy.set('up');
     w.kafka.resume();
+    w.modbusProxy?.set('up');
     writeFileSync(configFile, agentConfig(w, { devices: false, kafkaBlackhole: false }));
     const drain = new AgentRun(configFile, w.clockFile);
     expect(await drain.ready).toBe(true);
@@ -222,8 +223,8 @@ describe.skipIf(!cliBuilt())('reliability campaign (needs npm run build)', () =>
       seconds: Math.round((Date.now() - started) / 1000),
       seed: SEED,
       runs: t.runs,
-      injected: { sigkill: t.sigkills, sigterm: t.sigterms, disk_full: t.diskFulls, clock_jumps: t.clockJumps, broken_configs: t.brokenConfigs.length, upstream_states: t.faults, tmpfs: w.tmpfs, corrupt_can_log: w.canLog !== undefined },
-      records: { produced_seqs: produced, accepted_logged: t.committedLogged, in_buffer: stats.rows, dropped, dropped_total: droppedTotal, seq_gaps: seqGaps, duplicate_seqs: dupSeqs, accepted_then_lost: lostAccepted },
+      injected: { sigkill: t.sigkills, sigterm: t.sigterms, disk_full: t.diskFulls, clock_jumps: t.clockJumps, broken_configs: t.brokenConfigs.length, upstream_states: t.faults, tmpfs: w.tmpfs, corrupt_can_log: w.canLog !== undefined, modbus_devices: w.modbus !== undefined },
+      records: { per_device_last_seq: Object.fromEntries([...seqs].map(([d, v]) => [d, v[v.length - 1] ?? 0])), produced_seqs: produced, accepted_logged: t.committedLogged, in_buffer: stats.rows, dropped, dropped_total: droppedTotal, seq_gaps: seqGaps, duplicate_seqs: dupSeqs, accepted_then_lost: lostAccepted },
       sinks: perSink,
       postgres_rows_minus_distinct: perSink['timescale']?.duplicates,
       rss_kb: { start: firstSample?.rssKb, end: lastSample?.rssKb },

@@ -9,6 +9,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CAN_DATA_DIR, HAVE_CAN_DATA } from '../../drivers/can/testdata/shared-data.js';
+import { havePymodbus, startServer, type RunningServer } from '../../drivers/modbus/testdata/harness.js';
+import { sunspecBattery } from '../../drivers/modbus/testdata/images.js';
 import { MockKafka } from '../../sync/kafka/mock-cluster.js';
 import { startMosquitto, type MosquittoServer } from '../../sync/mqtt/mosquitto.js';
 import { MqttCollector } from '../../sync/mqtt/test-support.js';
@@ -17,6 +19,9 @@ import { FaultProxy, startBlackhole } from './proxy.js';
 
 export const DEVICES = ['cp-pack-1', 'cp-pack-2', 'cp-charger-1'];
 export const CAN_DEVICE = 'cp-kona-can';
+/** A SunSpec pack behind a fault proxy (timeouts, refused connections) and a charger whose map
+ * asks the same server for registers it does not have (Modbus exception responses). */
+export const MODBUS_DEVICES = ['cp-modbus-pack', 'cp-modbus-bad'];
 export const TMPFS_BYTES = 8 * 1024 * 1024;
 export const BUFFER_CAP = '3MiB';
 
@@ -33,6 +38,8 @@ export interface World {
   mqttProxy: FaultProxy;
   blackhole: { port: number; stop(): Promise<void> };
   canLog: string | undefined;
+  modbus: RunningServer | undefined;
+  modbusProxy: FaultProxy | undefined;
   devices: string[];
   stop(): Promise<void>;
 }
@@ -72,12 +79,14 @@ export async function startWorld(random: () => number): Promise<World> {
   const blackhole = await startBlackhole();
   // CAMPAIGN_CAN=0 leaves the CAN replay device out (it is what trips the Kafka timestamp bug).
   const canLog = process.env['CAMPAIGN_CAN'] === '0' ? undefined : corruptCanLog(dir, random);
+  const modbus = havePymodbus && process.env['CAMPAIGN_MODBUS'] !== '0' ? await startServer({ transport: 'tcp', port: 0, units: sunspecBattery(1) }) : undefined;
+  const modbusProxy = modbus ? await FaultProxy.start({ host: '127.0.0.1', port: modbus.port }) : undefined;
   return {
-    dir, dataDir, tmpfs, clockFile, pg, mosquitto, kafka, collector, pgProxy, mqttProxy, blackhole, canLog,
-    devices: canLog ? [...DEVICES, CAN_DEVICE] : DEVICES,
+    dir, dataDir, tmpfs, clockFile, pg, mosquitto, kafka, collector, pgProxy, mqttProxy, blackhole, canLog, modbus, modbusProxy,
+    devices: [...DEVICES, ...(canLog ? [CAN_DEVICE] : []), ...(modbus ? MODBUS_DEVICES : [])],
     async stop() {
       await collector.stop();
-      await Promise.allSettled([pgProxy.stop(), mqttProxy.stop(), blackhole.stop(), kafka.stop(), mosquitto.destroy(), pg.destroy()]);
+      await Promise.allSettled([pgProxy.stop(), mqttProxy.stop(), blackhole.stop(), kafka.stop(), mosquitto.destroy(), pg.destroy(), modbusProxy?.stop(), modbus?.stop()]);
       if (tmpfs) execFileSync('umount', ['-l', dataDir], { stdio: 'ignore' });
     },
   };
@@ -102,12 +111,17 @@ export function agentConfig(w: World, o: ConfigOptions): string {
       map: { packVoltageV: Batt_HV_Status.VBatt, packCurrentA: Batt_HV_Status.IBatt, socPct: SocDisp }
 `
     : '';
+  const modbus = w.modbusProxy
+    ? `  - { id: ${MODBUS_DEVICES[0]}, kind: battery, driver: modbus, interval_ms: 200, modbus: { transport: tcp, host: 127.0.0.1, port: ${w.modbusProxy.port}, unit_id: 1, timeout_ms: 300, retries: 0, map: sunspec-802 } }
+  - { id: ${MODBUS_DEVICES[1]}, kind: charger, driver: modbus, interval_ms: 500, modbus: { transport: tcp, host: 127.0.0.1, port: ${w.modbusProxy.port}, unit_id: 1, timeout_ms: 300, retries: 0, map: abb-terra-ac } }
+`
+    : '';
   const devices = o.devices
     ? `devices:
   - { id: ${DEVICES[0]}, kind: battery, driver: simulator, interval_ms: 20, simulator: { seed: 1, acceleration: 100, cells_series: 24 } }
   - { id: ${DEVICES[1]}, kind: battery, driver: simulator, interval_ms: 20, simulator: { seed: 2, acceleration: 100, chemistry: lfp, cells_series: 16 } }
   - { id: ${DEVICES[2]}, kind: charger, driver: simulator, interval_ms: 20, simulator: { seed: 3, acceleration: 100 } }
-${can}`
+${can}${modbus}`
     : 'devices: []\n';
   const broker = o.kafkaBlackhole ? `127.0.0.1:${w.blackhole.port}` : w.kafka.broker;
   return `data_dir: ${w.dataDir}
