@@ -69,6 +69,10 @@ describe('config', () => {
     expect(problems[0]).toMatch(/^test\.yaml:3:\d+ YAML syntax: /);
   });
 
+  it('names an alias without its anchor as a config error with its position', () => {
+    expect(problemsOf('gateway: { id: *gw }\n')).toEqual([expect.stringMatching(/^test\.yaml:1:16 YAML: .*gw/)]);
+  });
+
   it('rejects duplicate device ids, bad cron expressions and a driver without its block', () => {
     const problems = problemsOf(
       [

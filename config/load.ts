@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { configSchema, type AgentConfig } from './schema.js';
 
 export class ConfigError extends Error {
@@ -85,7 +85,23 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   });
   if (problems.length > 0) throw new ConfigError(file, problems);
 
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS() ?? {};
+  } catch (err) {
+    // e.g. an alias whose anchor does not exist ("*gw"): parseDocument accepts it, toJS() throws
+    // (found by fuzzing). Point at the first alias that does not resolve.
+    let where = '?';
+    visit(doc, {
+      Alias(_, alias) {
+        if (alias.resolve(doc) !== undefined || !alias.range) return undefined;
+        const { line, col } = lines.linePos(alias.range[0]);
+        where = `${line}:${col}`;
+        return visit.BREAK;
+      },
+    });
+    throw new ConfigError(file, [`${file}:${where} YAML: ${(err as Error).message}`]);
+  }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(file, [`${file}:1:1 (root): expected a mapping of settings`]);
   }

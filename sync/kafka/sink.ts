@@ -41,7 +41,9 @@ export function toMessage(r: EdgeRecord): Message {
     value: JSON.stringify(r),
     headers: { 'ev-edge-key': r.key, 'ev-edge-type': r.type },
     // Kafka's timestamp only when the gateway's clock is believable; else the broker's time.
-    ...(r.clockTrusted && Number.isFinite(r.ts) ? { timestamp: String(r.ts) } : {}),
+    // Kafka timestamps are whole milliseconds: replayed CAN logs carry sub-millisecond times, and
+    // a fraction makes kafkajs reject the WHOLE batch (found by the reliability campaign).
+    ...(r.clockTrusted && Number.isFinite(r.ts) ? { timestamp: String(Math.round(r.ts)) } : {}),
   };
 }
 
