@@ -41,6 +41,9 @@ describe('KafkaSink', () => {
 
   it('treats only data errors from the broker as permanent', () => {
     expect(isKafkaDataError({ type: 'MESSAGE_TOO_LARGE', retriable: false })).toBe(true);
+    // A value kafkajs cannot encode blames the record, not the connection (no endless retry).
+    expect(isKafkaDataError(new RangeError('The number 1.5 cannot be converted to a BigInt'))).toBe(true);
+    expect(toMessage({ type: 'battery', deviceId: 'd', seq: 1, key: 'g/d/1', ts: 1699478226883.54, clockTrusted: true } as never).timestamp).toBe('1699478226884');
     expect(isKafkaDataError({ name: 'KafkaJSNumberOfRetriesExceeded', originalError: { type: 'REQUEST_TIMED_OUT' } })).toBe(false);
     expect(isKafkaDataError(new Error('Connection error: ECONNREFUSED'))).toBe(false);
   });

@@ -24,6 +24,9 @@ const DATA_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MES
 
 export function isKafkaDataError(err: unknown): boolean {
   const e = err as { type?: unknown; retriable?: unknown; originalError?: unknown; errors?: unknown };
+  // kafkajs throws a plain RangeError while ENCODING a value it cannot represent (e.g. a
+  // non-integer timestamp): the record is at fault, and retrying the batch would loop forever.
+  if (err instanceof RangeError) return true;
   if (typeof e.type === 'string' && DATA_ERRORS.has(e.type)) return true;
   if (e.originalError) return isKafkaDataError(e.originalError);
   if (Array.isArray(e.errors)) return e.errors.length > 0 && e.errors.every(isKafkaDataError);
