@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { SEVERSON_FEATURE_NAMES } from '../features/severson.js';
 import { cycleLifeMarkdown, rulMarkdown, type TrainingResults } from './evaluation-text.js';
 import { upsertJsonSection, upsertMarkdownSection } from './report-sections.js';
+import { upsertFleetSections } from './fleet-sections.js';
 import { repoRoot } from './shared-data.js';
 
 function argValue(name: string): string | undefined {
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
     censored_cells: results.rul_capacity.censored_cells,
     summary: results.rul_capacity.summary, per_cell: results.rul_capacity.per_cell,
   });
+  const fleet = upsertFleetSections(modelsDir, mdPath, jsonPath);
+  console.log(`fleet models copied from models/fleet: ${fleet.join(', ') || 'none (run npm run train:fleet)'}`);
   console.log(`cycle_life: onnxruntime-node test1 RMSE ${onnx.rmse.toFixed(1)} cycles (n=${onnx.n}); wrote ${mdPath} and ${jsonPath}`);
 }
 
