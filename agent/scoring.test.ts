@@ -3,7 +3,7 @@
  * produce an alarm record in the buffer (served by /api/alarms), /readyz lists the models, and the
  * scoring state survives a restart through state.sqlite.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -58,5 +58,30 @@ describe('agent with scoring', () => {
     const saved = store.get('scoring') as { devices?: Record<string, unknown> } | undefined;
     store.close();
     expect(Object.keys(saved?.devices ?? {})).toContain('hot-charger');
+  });
+
+  it('keeps running with a corrupt model: the model is unavailable on /readyz, telemetry and the other models carry on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ev-edge-scoring-'));
+    const models = join(dir, 'models');
+    cpSync(new URL('../models', import.meta.url).pathname, models, { recursive: true, filter: (src) => !/\/(training|fleet|features|scoring|onnx|golden)(\/|$)/.test(src) });
+    writeFileSync(join(models, 'failure_charger.onnx'), 'this is not an ONNX model');
+    process.env.EV_EDGE_MODELS_DIR = models;
+    try {
+      agent = await Agent.start({ config: configFor(dir), log: pino({ level: 'silent' }) });
+    } finally {
+      delete process.env.EV_EDGE_MODELS_DIR;
+    }
+    const base = `http://127.0.0.1:${agent.listening!.port}`;
+    const res = await fetch(`${base}/readyz`);
+    expect(res.status).toBe(200);
+    const ready = (await res.json()) as { models: Array<{ model: string; state: string; reason?: string }> };
+    const charger = ready.models.find((m) => m.model === 'failure_charger');
+    expect(charger?.state).toBe('unavailable');
+    expect(charger?.reason).toMatch(/sha256|onnx|load|protobuf/i);
+    expect(ready.models.find((m) => m.model === 'failure_pack')?.state).toBe('ready');
+    await new Promise((r) => setTimeout(r, 500));
+    const history = (await (await fetch(`${base}/api/devices/hot-charger/history?limit=3&type=charger`)).json()) as { records: unknown[] };
+    expect(history.records.length).toBe(3);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/evedge_model_available\{model="failure_charger"[^}]*\} 0/);
   });
 });
