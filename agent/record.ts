@@ -9,7 +9,9 @@
  *   sign flip. Power follows the same sign (packVoltageV * packCurrentA).
  * - `ts` is wall-clock milliseconds since the Unix epoch as the gateway saw it. When the gateway has
  *   no trustworthy clock (no RTC, not yet synchronised), `clockTrusted` is false and consumers should
- *   order by (device, seq) rather than by ts.
+ *   order by (device, seq) rather than by ts. Records with source 'replay' carry the time recorded
+ *   in the log instead (possibly with a fraction of a millisecond), so a replayed drive keeps its
+ *   own timeline.
  * - `seq` is assigned by the buffer inside the transaction that stores the record, so it is
  *   gap-free per device, never reused, and survives restarts. `key` is derived from it.
  */
