@@ -40,6 +40,7 @@ export class DeviceRunner {
   private staleSince: number | undefined;
   private lastEmit = 0;
   private lastSource: RecordSource | undefined;
+  private lastProbe = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private transition: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -83,8 +84,6 @@ export class DeviceRunner {
     });
     return this.transition;
   }
-
-  private lastProbe = Number.NEGATIVE_INFINITY;
 
   private async chooseDriver(): Promise<void> {
     const { device } = this.options;
