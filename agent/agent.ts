@@ -147,7 +147,7 @@ export class Agent {
 
     const pipeline = this.pipeline;
     for (const device of config.devices) {
-      const runner = new DeviceRunner({
+      this.runners.push(new DeviceRunner({
         device,
         gatewayId: config.gateway.id,
         clock: this.clock,
@@ -156,10 +156,10 @@ export class Agent {
         createDriver,
         createSimulator: createSimulatorDriver,
         accept: (record) => pipeline.accept(record),
-      });
-      this.runners.push(runner);
-      await runner.start();
+      }));
     }
+    // Concurrently: one device's slow probe (a Modbus TCP connect timing out) must not delay the others.
+    await Promise.all(this.runners.map((runner) => runner.start()));
     this.metrics.clockTrusted.set(this.clock.trusted() ? 1 : 0);
     this.ready = true;
     // The watchdog pings come from this process's event loop: if it hangs, they stop and
