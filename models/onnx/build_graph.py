@@ -2,7 +2,9 @@
 
 A model is a weighted sum of components, each a tree ensemble (ai.onnx.ml TreeEnsembleRegressor) or a
 linear model (ai.onnx.ml LinearRegressor), followed by an optional output transform:
-  'identity', 'exp' (model fitted on log(target)), 'logistic' (probabilities).
+  'identity', 'exp' (model fitted on log(target)), 'logistic' (probabilities), 'log'.
+Models fitted on a log scale should output that scale (see `log_scale_output`) and let the model
+card's output transform bring it back: float32 holds ln(cycles) to ~5e-7 but cycles only to ~1e-4.
 """
 import onnx
 from onnx import TensorProto, helper
@@ -53,6 +55,15 @@ def _const(name, value, inits):
     return name
 
 
+def log_scale_output(components):
+    """(components, final transform) whose graph outputs ln(sum_i w_i * transform_i(component_i)).
+    A lone exp component of weight 1 is already that: its exp is dropped, so the graph is exactly the
+    fitted log-scale model. Anything else keeps its sum and takes the log of it."""
+    if len(components) == 1 and components[0].get("transform") == "exp" and float(components[0].get("weight", 1.0)) == 1.0:
+        return [{**components[0], "transform": "identity"}], "identity"
+    return components, "log"
+
+
 def build_model(components, n_features, transform="identity", offset=0.0, n_targets=1, doc=""):
     """output = transform(sum_i weight_i * component_transform_i(component_i(input))) + offset.
 
@@ -79,7 +90,7 @@ def build_model(components, n_features, transform="identity", offset=0.0, n_targ
     for j, t in enumerate(terms[1:]):
         nodes.append(helper.make_node("Add", [acc, t], [f"sum{j}"]))
         acc = f"sum{j}"
-    final = {"identity": "Identity", "exp": "Exp", "logistic": "Sigmoid"}[transform]
+    final = {"identity": "Identity", "exp": "Exp", "logistic": "Sigmoid", "log": "Log"}[transform]
     if offset != 0.0:
         nodes.append(helper.make_node(final, [acc], ["transformed"]))
         nodes.append(helper.make_node("Add", ["transformed", _const("offset", offset, inits)], ["output"]))

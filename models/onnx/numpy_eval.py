@@ -67,6 +67,8 @@ def evaluate(model, x):
             out = ins[0] + ins[1]
         elif node.op_type == "Exp":
             out = np.exp(ins[0])
+        elif node.op_type == "Log":
+            out = np.log(ins[0])
         elif node.op_type == "Sigmoid":
             out = 1.0 / (1.0 + np.exp(-ins[0]))
         elif node.op_type == "Identity":

@@ -7,6 +7,25 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const ioSchema = z.object({ name: z.string().min(1), unit: z.string(), description: z.string() });
+/**
+ * A model fitted on a log scale outputs that scale from ONNX (where float32 holds its precision:
+ * ln(2000) has ulps of 5e-7, 2000 cycles has 1.2e-4) and names how to bring it back to `unit`:
+ * `exp` (value = e^output, fitted on ln value) or `expm1` (value = e^output - 1, fitted on ln(value + 1)).
+ */
+export const outputTransforms = ['identity', 'exp', 'expm1'] as const;
+export type OutputTransform = (typeof outputTransforms)[number];
+const outputSchema = ioSchema.extend({
+  transform: z.enum(outputTransforms).default('identity'),
+  /** What the ONNX output itself is, when a transform applies (e.g. "ln(cycles)"). */
+  onnx_unit: z.string().optional(),
+});
+
+/** The card-scale value of one raw ONNX output. */
+export function applyOutputTransform(transform: OutputTransform, raw: number): number {
+  if (transform === 'exp') return Math.exp(raw);
+  if (transform === 'expm1') return Math.expm1(raw);
+  return raw;
+}
 
 export const cardSchema = z.object({
   name: z.string().min(1),
@@ -16,7 +35,7 @@ export const cardSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'),
   description: z.string(),
   inputs: z.array(ioSchema).min(1),
-  outputs: z.array(ioSchema).min(1),
+  outputs: z.array(outputSchema).min(1),
   training_data: z.array(z.object({ name: z.string(), source: z.string(), licence: z.string() })),
   metrics: z.record(z.string(), z.unknown()),
   /** Training distribution per input: histogram bin edges (len n+1) and fractions (len n). */

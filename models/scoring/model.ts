@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { readCard, type ModelCard } from './card.js';
+import { applyOutputTransform, readCard, type ModelCard } from './card.js';
 import { residualSpec } from './postprocess.js';
 
 export interface LoadedModel {
@@ -18,8 +18,10 @@ export interface LoadedModel {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly sha256: string;
-  /** Rows of card-ordered features in, rows of card-ordered outputs out. */
+  /** Rows of card-ordered features in, rows of card-ordered outputs out, in the card's units. */
   run(rows: readonly Float32Array[] | readonly number[][], batchMax?: number): Promise<Float32Array[]>;
+  /** The same, as the ONNX graph outputs them (before the card's output transforms). */
+  runRaw(rows: readonly Float32Array[] | readonly number[][], batchMax?: number): Promise<Float32Array[]>;
   release(): Promise<void>;
 }
 
@@ -90,6 +92,17 @@ export async function loadModel(modelsDir: string, name: string): Promise<Loaded
     for (let r = 0; r < rows.length; r++) out.push(values.slice(r * outWidth, (r + 1) * outWidth));
     return out;
   }
+  async function runRaw(rows: readonly (Float32Array | number[])[], batchMax = 4096): Promise<Float32Array[]> {
+    const task = queue.then(async () => {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < rows.length; i += batchMax) out.push(...(await runBatch(rows.slice(i, i + batchMax))));
+      return out;
+    });
+    queue = task.catch(() => undefined);
+    return task;
+  }
+  const transforms = card.outputs.map((o) => o.transform);
+  const needsTransform = transforms.some((t) => t !== 'identity');
   return {
     name,
     version: card.version,
@@ -97,14 +110,11 @@ export async function loadModel(modelsDir: string, name: string): Promise<Loaded
     inputNames,
     outputNames,
     sha256,
-    async run(rows, batchMax = 4096) {
-      const task = queue.then(async () => {
-        const out: Float32Array[] = [];
-        for (let i = 0; i < rows.length; i += batchMax) out.push(...(await runBatch(rows.slice(i, i + batchMax))));
-        return out;
-      });
-      queue = task.catch(() => undefined);
-      return task;
+    runRaw,
+    async run(rows, batchMax) {
+      const raw = await runRaw(rows, batchMax);
+      if (!needsTransform) return raw;
+      return raw.map((row) => row.map((v, k) => applyOutputTransform(transforms[k] ?? 'identity', v)));
     },
     // Wait for runs already queued so a hot-reload swap never frees a session mid-run.
     release: () => queue.then(() => session.release()),

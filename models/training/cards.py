@@ -56,13 +56,14 @@ def _inputs(names, table):
 
 def cycle_life_card(names, metrics):
     return {
-        "version": "2.0.0",
+        "version": "3.0.0",
         "description": "Cycle life (cycles to 80 % of nominal capacity) of an LFP/graphite cell predicted from its "
                        "first 100 cycles: discharge Q(V) curves of cycles 10 and 100 on a fixed voltage grid and the "
                        "capacity fade over cycles 2..100 (Severson et al. 2019 features, models/features/severson.ts). "
                        "Trained on one cell chemistry and cycling regime: outside it the prediction is an extrapolation.",
         "inputs": _inputs(names, SEVERSON_INPUTS),
-        "outputs": [{"name": "cycle_life", "unit": "cycles", "description": "predicted cycle life (first cycle below 80 % of nominal)"}],
+        "outputs": [{"name": "cycle_life", "unit": "cycles", "description": "predicted cycle life (first cycle below 80 % of nominal)",
+                     "transform": "exp", "onnx_unit": "ln(cycles)"}],
         "training_data": [SEVERSON_DATA],
         "metrics": metrics,
     }
@@ -70,13 +71,14 @@ def cycle_life_card(names, metrics):
 
 def rul_capacity_card(names, metrics):
     return {
-        "version": "2.0.0",
+        "version": "3.0.0",
         "description": "Remaining cycles until end of life from the capacity trajectory so far, as a fraction of nominal "
                        "(BMS state of health or the feature engine's coulomb-counted capacity; models/features/trajectory.ts). "
                        "The end-of-life threshold enters through margin_to_eol. Trained on 7 lab cells only "
                        "(3 NASA, 4 CALCE): a coarse estimate, see models/EVALUATION.md.",
         "inputs": _inputs(names, TRAJECTORY_INPUTS),
-        "outputs": [{"name": "remaining_cycles", "unit": "cycles", "description": "predicted cycles until capacity falls below the end-of-life threshold"}],
+        "outputs": [{"name": "remaining_cycles", "unit": "cycles", "description": "predicted cycles until capacity falls below the end-of-life threshold",
+                     "transform": "expm1", "onnx_unit": "ln(cycles + 1)"}],
         "training_data": [NASA_DATA, CALCE_DATA],
         "metrics": metrics,
     }

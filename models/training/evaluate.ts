@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { loadModel } from '../scoring/model.js';
 import { SEVERSON_FEATURE_NAMES } from '../features/severson.js';
 import { cycleLifeMarkdown, rulMarkdown, type TrainingResults } from './evaluation-text.js';
 import { upsertJsonSection, upsertMarkdownSection } from './report-sections.js';
@@ -29,9 +29,11 @@ function readCsv(path: string): Record<string, string>[] {
 async function onnxTest1Rmse(modelsDir: string, featuresDir: string): Promise<{ rmse: number; n: number }> {
   const rows = readCsv(join(featuresDir, 'severson_test1.csv')).filter((r) => r['excluded'] === '0');
   const x = Float32Array.from(rows.flatMap((r) => SEVERSON_FEATURE_NAMES.map((n) => Number(r[n]))));
-  const session = await ort.InferenceSession.create(join(modelsDir, 'cycle_life.onnx'));
-  const out = await session.run({ input: new ort.Tensor('float32', x, [rows.length, SEVERSON_FEATURE_NAMES.length]) });
-  const pred = out['output']!.data as Float32Array;
+  // Through the scoring stage's loader, so the card's checks and its output transform (ln -> cycles) apply.
+  const model = await loadModel(modelsDir, 'cycle_life');
+  const width = SEVERSON_FEATURE_NAMES.length;
+  const pred = (await model.run(rows.map((_, i) => x.subarray(i * width, (i + 1) * width)))).map((r) => r[0] as number);
+  await model.release();
   const se = rows.reduce((s, r, i) => s + ((pred[i] as number) - Number(r['cycle_life'])) ** 2, 0);
   return { rmse: Math.sqrt(se / rows.length), n: rows.length };
 }

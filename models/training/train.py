@@ -3,7 +3,7 @@ build-features.ts, export them with the project's own ONNX converter (models/onn
 export, and write models/*.onnx, models/*.card.json, models/golden/*.json and a results file that
 `npm run evaluate` turns into models/EVALUATION.md.
 
-    /usr/bin/python3 models/training/train.py [--features tmp/training]
+    /usr/bin/python3 models/training/train.py [--features tmp/training] [--only cycle_life|rul_capacity]
 """
 import argparse
 import json
@@ -21,7 +21,7 @@ import artefacts  # noqa: E402
 import cycle_life  # noqa: E402
 import rul_capacity  # noqa: E402
 import selfcheck  # noqa: E402  (models/onnx/selfcheck.py)
-from build_graph import build_model  # noqa: E402
+from build_graph import build_model, log_scale_output  # noqa: E402
 from cards import cycle_life_card, rul_capacity_card  # noqa: E402
 
 
@@ -45,10 +45,13 @@ def train_cycle_life(feat_dir, manifest):
     model, selected, candidates, baselines, selection = cycle_life.train(tr, te, names)
     keep = te["excluded"] == 0
     metrics = {"selected_candidate": selected, **candidates[selected]}
-    onnx_model = build_model(model.onnx_components(len(names)), len(names), doc="cycle_life " + selected)
+    # The graph outputs ln(cycle life), the scale the model is fitted on; the card's `exp` brings it back.
+    components, final = log_scale_output(model.onnx_components(len(names)))
+    onnx_model = build_model(components, len(names), transform=final, doc="cycle_life " + selected + " on ln(cycle life)")
     x_all = np.vstack([tr["x"], te["x"]])
     card = artefacts.write_model("cycle_life", onnx_model, cycle_life_card(names, metrics), tr["x"],
-                                 te["x"], model.predict(te["x"]), x_all, model.predict(x_all))
+                                 te["x"], np.log(model.predict(te["x"])), x_all, np.log(model.predict(x_all)),
+                                 golden_values=model.predict(te["x"]))
     print(f"cycle_life: selected {selected}: test1 RMSE {metrics['test1_rmse']:.1f} cycles "
           f"(variance baseline {baselines['variance_model']['test1_rmse']:.1f})")
     return {"selected": selected, "selection": selection, "candidates": candidates, "baselines": baselines,
@@ -82,14 +85,15 @@ def train_rul(feat_dir, manifest):
     nested_summary = {f"{int(p * 100)}pct": rul_capacity.summarise([nested[c]["errors"][i] for c in nested])
                       for i, p in enumerate(rul_capacity.LIFE_POINTS)}
     model = rul_capacity.fit(rul_capacity.CANDIDATES[selected], names, rows["x"], rows["remaining"], rows["cell"])
-    onnx_model = build_model(model.onnx_components(), len(names), transform="exp", offset=-1.0,
-                             doc=f"rul_capacity {selected} on log(remaining + 1)")
+    # The graph outputs ln(remaining + 1), the scale the model is fitted on; the card's `expm1` brings it back.
+    onnx_model = build_model(model.onnx_components(), len(names), doc=f"rul_capacity {selected} on ln(remaining + 1)")
     golden_idx = np.arange(0, len(rows["x"]), max(1, len(rows["x"]) // 60))
     metrics = {"selected_candidate": selected, **{"loco_" + k: v["model"] for k, v in summary.items()},
                **{"nested_loco_" + k: v for k, v in nested_summary.items()}}
     card = artefacts.write_model("rul_capacity", onnx_model, rul_capacity_card(names, metrics), rows["x"],
-                                 rows["x"][golden_idx], rul_capacity.predict(model, rows["x"][golden_idx]),
-                                 rows["x"], rul_capacity.predict(model, rows["x"]))
+                                 rows["x"][golden_idx], model.predict_log(rows["x"][golden_idx]),
+                                 rows["x"], model.predict_log(rows["x"]),
+                                 golden_values=rul_capacity.predict(model, rows["x"][golden_idx]))
     censored = [c.split(":")[0] for c in manifest["rul_cells_eol"] if c.endswith(":censored")]
     return {"selected": selected, "selection_points": list(rul_capacity.SELECTION_POINTS), "candidates": candidates,
             "nested": nested, "nested_summary": nested_summary,
@@ -100,6 +104,8 @@ def train_rul(feat_dir, manifest):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--features", default=os.path.join(HERE, "..", "..", "tmp", "training"))
+    ap.add_argument("--only", choices=["cycle_life", "rul_capacity"],
+                    help="train one model; the other's section of results.json is kept from the last run")
     args = ap.parse_args()
     random.seed(0)
     np.random.seed(0)
@@ -107,9 +113,18 @@ def main():
           ", ".join(f"{k} {v:.1e}" for k, v in selfcheck.run().items()))
     with open(os.path.join(args.features, "manifest.json")) as f:
         manifest = json.load(f)
-    results = {"data_dir": manifest["dataDir"], "cycle_life": train_cycle_life(args.features, manifest),
-               "rul_capacity": train_rul(args.features, manifest)}
     out = os.path.join(args.features, "results.json")
+    results = {}
+    if args.only and os.path.exists(out):
+        with open(out) as f:
+            results = json.load(f)
+    results["data_dir"] = manifest["dataDir"]
+    for name, step in (("cycle_life", train_cycle_life), ("rul_capacity", train_rul)):
+        if args.only in (None, name):
+            results[name] = step(args.features, manifest)
+    missing = [n for n in ("cycle_life", "rul_capacity") if n not in results]
+    if missing:
+        raise SystemExit(f"results.json lacks {', '.join(missing)}: run without --only first")
     with open(out, "w") as f:
         json.dump(results, f, indent=2)
     print("wrote " + out)
