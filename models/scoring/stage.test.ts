@@ -200,4 +200,26 @@ describe('ScoringStage', () => {
     });
     expect(predictions(await s.score([pack(25)]), 'fixture_horizon')).toEqual([]);
   });
+
+  it('hot reload rejects a new version whose trained horizon range excludes the configured horizon, keeping the running one', async () => {
+    const dir = horizonModelsDir();
+    const models = [{ name: 'fixture_horizon', device_kind: 'battery', interval_s: 0 }];
+    const { s, registry } = await stage(dir, { models, failure_pack: { horizon_days: 12 } });
+    expect(s.status()[0]).toMatchObject({ state: 'ready', version: '1.0.0' });
+    const card = JSON.parse(readFileSync(join(dir, 'fixture_horizon.card.json'), 'utf8'));
+    card.version = '1.1.0';
+    card.horizon.max_days = 7;
+    writeFileSync(join(dir, 'fixture_horizon.card.json'), JSON.stringify(card));
+    const rejected = async () => /result="rejected"\} [1-9]/.test(await registry.getSingleMetricAsString('evedge_model_reloads_total'));
+    let seen = false;
+    const poll = setInterval(() => void rejected().then((r) => { seen = r; }), 20);
+    try {
+      await until(() => seen);
+    } finally {
+      clearInterval(poll);
+    }
+    expect(s.status()[0]).toEqual({ model: 'fixture_horizon', version: '1.0.0', state: 'ready' });
+    const [p] = predictions(await s.score([pack(25, 'pack-reload')]), 'fixture_horizon');
+    expect(p?.outputs.failure_probability).toBeCloseTo(1 / (1 + Math.exp(-(0.2 * 12 - 3))), 5);
+  });
 });
