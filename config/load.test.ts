@@ -89,6 +89,18 @@ describe('config', () => {
     expect(problems).toContain('test.yaml:6:5 devices[2].modbus: driver "modbus" needs a "modbus:" block with its settings');
   });
 
+  it('takes the failure_pack horizon from scoring.failure_pack.horizon_days, within the trained 1-30 days', () => {
+    expect(loadConfig(undefined, {}).scoring.failure_pack.horizon_days).toBe(30);
+    expect(parseConfig('scoring:\n  failure_pack: { horizon_days: 7 }\n', 'test.yaml', {}).scoring.failure_pack.horizon_days).toBe(7);
+    const range = 'expected 1 to 30 days, the horizons failure_pack was trained for (models/failure_pack.card.json)';
+    expect(problemsOf('scoring:\n  failure_pack:\n    horizon_days: 45\n')).toEqual([`test.yaml:3:19 scoring.failure_pack.horizon_days: ${range}`]);
+    expect(problemsOf('scoring:\n  failure_pack:\n    horizon_days: 0.5\n')).toEqual([`test.yaml:3:19 scoring.failure_pack.horizon_days: ${range}`]);
+    expect(problemsOf('scoring:\n  failure_pack:\n    horizon_days: weekly\n')).toEqual([
+      'test.yaml:3:19 scoring.failure_pack.horizon_days: Invalid input: expected number, received string',
+    ]);
+    expect(problemsOf('scoring:\n  failure_pack: { horizon: 7 }\n')).toEqual(['test.yaml:2:19 scoring.failure_pack.horizon: unknown key']);
+  });
+
   it('applies EV_EDGE__ environment overrides (secrets, endpoints) before validation', () => {
     const config = parseConfig('gateway: { id: from-file }\n', 'test.yaml', {
       EV_EDGE__GATEWAY__ID: 'from-env',

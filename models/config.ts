@@ -76,6 +76,24 @@ export const maintenanceSchema = z.strictObject({
 }).prefault({});
 export type MaintenanceConfig = z.infer<typeof maintenanceSchema>;
 
+/**
+ * Horizons (days) the shipped failure_pack model was trained for; its card's `horizon` block says
+ * the same (models/scoring/horizon.test.ts checks they agree). The stage also checks the loaded
+ * card, so a model swapped in later with a narrower range is refused rather than extrapolated.
+ */
+export const FAILURE_PACK_HORIZON_DAYS = { min: 1, max: 30, default: 30 } as const;
+const horizonMessage = `expected ${FAILURE_PACK_HORIZON_DAYS.min} to ${FAILURE_PACK_HORIZON_DAYS.max} days, `
+  + 'the horizons failure_pack was trained for (models/failure_pack.card.json)';
+
+export const failurePackSchema = z.strictObject({
+  /**
+   * failure_pack reports P(end of life or a critical fault within this many days): the value is the
+   * model's `horizon_days` input, filled from here for every scored pack, not from telemetry.
+   */
+  horizon_days: z.number().min(FAILURE_PACK_HORIZON_DAYS.min, horizonMessage).max(FAILURE_PACK_HORIZON_DAYS.max, horizonMessage)
+    .default(FAILURE_PACK_HORIZON_DAYS.default),
+}).prefault({});
+
 export const scoringSchema = z.strictObject({
   enabled: z.boolean().default(false),
   models: z.array(scoringModelSchema).default(DEFAULT_MODELS),
@@ -86,6 +104,7 @@ export const scoringSchema = z.strictObject({
   reload_debounce_ms: z.number().int().min(10).max(60_000).default(500),
   alarms: z.array(alarmRuleSchema).default(DEFAULT_ALARM_RULES),
   maintenance: maintenanceSchema,
+  failure_pack: failurePackSchema,
   /** End of life as a fraction of nominal capacity, for capacity-trajectory (RUL) model inputs. */
   rul_eol_fraction: z.number().gt(0).lt(1).default(0.8),
   drift: z.strictObject({

@@ -13,8 +13,39 @@ lines = ["# Fleet models: evaluation on simulated fleets", "",
          "Training fleet: simulator seed 11; evaluation fleet: seed 22 (other devices, parameters and fault draws).",
          "All data is simulated (drivers/simulator); see models/fleet/README.md for the hazard models and the commands.", ""]
 
+
+
+def calibration_table(e):
+    return ["| predicted | rows | mean predicted | observed rate |", "|---|---|---|---|",
+            *[f"| {c['bin']} | {c['n']} | {c['mean_predicted']} | {c['observed_rate']} |" for c in e["calibration"]]]
+
+
+if "failure_pack" in r and "by_horizon" in r["failure_pack"]:
+    m = r["failure_pack"]
+    e = m["evaluation_fleet"]
+    lo, hi = m["horizon_range_days"]
+    trained = ", ".join(f"{h:g}" for h in m["trained_horizons_days"])
+    lines += [f"## failure_pack (horizon {lo:g} to {hi:g} days, set in config; default {m['horizon_days']:g} days)", "",
+              f"P(critical fault or end of life within the horizon). The horizon is the model's last input (horizon_days); training rows are the "
+              f"same hourly snapshots replicated over the horizons {trained} days with the label computed per horizon ({m['learner']}).", "",
+              f"- training rows {m['training_rows']} (positive rate {m['training_positive_rate']} over all horizons), "
+              f"evaluation rows {e['rows']} per horizon",
+              f"- at the default horizon ({m['horizon_days']:g} days): ROC AUC **{e['roc_auc']}**, Brier score **{e['brier']}** "
+              f"(Brier of always predicting the base rate: {e['brier_of_base_rate']})",
+              f"- monotone in the horizon: largest decrease of P from one horizon to a longer one, over "
+              f"{m['monotonicity_grid_days'][2]} horizons from {m['monotonicity_grid_days'][0]:g} to {m['monotonicity_grid_days'][1]:g} days "
+              f"on every evaluation snapshot: {m['monotonicity_worst_drop']:g}", "",
+              "| horizon (days) | rows | positive rate | ROC AUC | Brier | Brier of base rate |", "|---|---|---|---|---|---|"]
+    rows = [(float(h), h, v, "") for h, v in m["by_horizon"].items()]
+    rows += [(float(h), h, v, " (between trained horizons)") for h, v in m.get("between_trained_horizons", {}).items()]
+    for _, h, v, note in sorted(rows):
+        lines.append(f"| {h}{note} | {v['rows']} | {v['positive_rate']} | {v['roc_auc']} | {v['brier']} | {v['brier_of_base_rate']} |")
+    lines.append("")
+    for h, v in m["by_horizon"].items():
+        lines += [f"### failure_pack calibration, horizon {h} days (evaluation fleet)", "", *calibration_table(v), ""]
+
 for name in ("failure_pack", "failure_charger"):
-    if name not in r:
+    if name not in r or (name == "failure_pack" and "by_horizon" in r[name]):
         continue
     m = r[name]
     e = m["evaluation_fleet"]
@@ -26,9 +57,7 @@ for name in ("failure_pack", "failure_charger"):
                  f"{m['oracle_roc_auc_true_hazard_now']}, integrated over the real future of the horizon "
                  f"{m['oracle_roc_auc_true_hazard_integrated_over_horizon']} (the failure time is random even given the hazard)"]
                 if "oracle_roc_auc_true_hazard_now" in m else []),
-              "", "Calibration on the evaluation fleet:", "", "| predicted | rows | mean predicted | observed rate |", "|---|---|---|---|"]
-    lines += [f"| {c['bin']} | {c['n']} | {c['mean_predicted']} | {c['observed_rate']} |" for c in e["calibration"]]
-    lines.append("")
+              "", "Calibration on the evaluation fleet:", "", *calibration_table(e), ""]
 
 if "anomaly_pack" in r:
     m = r["anomaly_pack"]

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { applyOutputTransform, readCard, type ModelCard } from './card.js';
+import { horizonSpec } from './horizon.js';
 import { residualSpec } from './postprocess.js';
 
 export interface LoadedModel {
@@ -47,6 +48,11 @@ export async function loadModel(modelsDir: string, name: string): Promise<Loaded
     residualSpec(card); // a malformed residual block would otherwise fail every scoring call
   } catch (err) {
     throw new Error(`card ${paths.card}: residual: ${(err as Error).message}`);
+  }
+  try {
+    horizonSpec(card); // likewise a malformed horizon block (models/scoring/horizon.ts)
+  } catch (err) {
+    throw new Error(`card ${paths.card}: horizon: ${(err as Error).message}`);
   }
   if (!existsSync(paths.onnx)) throw new Error(`missing model file ${paths.onnx}`);
   // Hash the very bytes handed to onnxruntime, so a file replaced between hash and load cannot slip by.

@@ -38,6 +38,8 @@ export class ModelRegistry {
     names: readonly string[],
     private readonly log: Logger,
     private readonly metrics: ScoringMetrics,
+    /** Checks a freshly loaded model against the config (e.g. its trained horizon range); throws the reason. */
+    private readonly accept: (model: LoadedModel) => void = () => undefined,
   ) {
     for (const name of names) this.entries.set(name, { model: null, reason: 'not loaded yet' });
   }
@@ -72,6 +74,12 @@ export class ModelRegistry {
     if (!entry) return;
     try {
       const fresh = await loadModel(this.modelsDir, name);
+      try {
+        this.accept(fresh);
+      } catch (err) {
+        await fresh.release().catch(() => undefined);
+        throw err;
+      }
       const old = entry.model;
       entry.model = fresh; // the swap: one assignment, so score() sees either the old or the new model
       delete entry.reason;

@@ -28,6 +28,14 @@ function modelsDir(): string {
   return dir;
 }
 
+function horizonModelsDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'evedge-scoring-'));
+  dirs.push(dir);
+  copyFileSync(join(testdata, 'fixture_horizon.onnx'), join(dir, 'fixture_horizon.onnx'));
+  copyFileSync(join(testdata, 'fixture_horizon.card.json'), join(dir, 'fixture_horizon.card.json'));
+  return dir;
+}
+
 async function stage(dir: string, extra: Record<string, unknown> = {}) {
   const registry = new Registry();
   const clock = new ManualClock();
@@ -171,5 +179,47 @@ describe('ScoringStage', () => {
     expect(stable).toBeLessThan(0.25);
     expect(shifted).toBeGreaterThan(1);
     expect(await registry.getSingleMetricAsString('evedge_model_feature_psi')).toContain('feature="temp_max_c"');
+  });
+
+  it('fills a horizon input from config (scoring.failure_pack.horizon_days), not from telemetry', async () => {
+    // fixture_horizon: p = sigmoid(0.2 x horizon_days - 3) whatever the telemetry (make_fixtures.py).
+    const models = [{ name: 'fixture_horizon', device_kind: 'battery', interval_s: 0 }];
+    for (const days of [2, 12]) {
+      const { s } = await stage(horizonModelsDir(), { models, failure_pack: { horizon_days: days } });
+      const [p] = predictions(await s.score([pack(25, `pack-h${days}`)]), 'fixture_horizon');
+      expect(p?.outputs.failure_probability).toBeCloseTo(1 / (1 + Math.exp(-(0.2 * days - 3))), 5);
+    }
+  });
+
+  it('refuses a model whose trained horizon range excludes the configured horizon, naming the key and the range', async () => {
+    const models = [{ name: 'fixture_horizon', device_kind: 'battery', interval_s: 0 }];
+    const { s } = await stage(horizonModelsDir(), { models, failure_pack: { horizon_days: 20 } }); // fixture trained for 1-14 days
+    expect(s.status()[0]).toMatchObject({
+      state: 'unavailable',
+      reason: 'scoring.failure_pack.horizon_days is 20 days, outside the horizons model fixture_horizon 1.0.0 was trained for (1 to 14 days); not scoring with it',
+    });
+    expect(predictions(await s.score([pack(25)]), 'fixture_horizon')).toEqual([]);
+  });
+
+  it('hot reload rejects a new version whose trained horizon range excludes the configured horizon, keeping the running one', async () => {
+    const dir = horizonModelsDir();
+    const models = [{ name: 'fixture_horizon', device_kind: 'battery', interval_s: 0 }];
+    const { s, registry } = await stage(dir, { models, failure_pack: { horizon_days: 12 } });
+    expect(s.status()[0]).toMatchObject({ state: 'ready', version: '1.0.0' });
+    const card = JSON.parse(readFileSync(join(dir, 'fixture_horizon.card.json'), 'utf8'));
+    card.version = '1.1.0';
+    card.horizon.max_days = 7;
+    writeFileSync(join(dir, 'fixture_horizon.card.json'), JSON.stringify(card));
+    const rejected = async () => /result="rejected"\} [1-9]/.test(await registry.getSingleMetricAsString('evedge_model_reloads_total'));
+    let seen = false;
+    const poll = setInterval(() => void rejected().then((r) => { seen = r; }), 20);
+    try {
+      await until(() => seen);
+    } finally {
+      clearInterval(poll);
+    }
+    expect(s.status()[0]).toEqual({ model: 'fixture_horizon', version: '1.0.0', state: 'ready' });
+    const [p] = predictions(await s.score([pack(25, 'pack-reload')]), 'fixture_horizon');
+    expect(p?.outputs.failure_probability).toBeCloseTo(1 / (1 + Math.exp(-(0.2 * 12 - 3))), 5);
   });
 });

@@ -21,6 +21,7 @@ import { TrajectoryFeatures, needsTrajectory } from './engine-features.js';
 import { featureRow, featureValues, updateState, type DeviceState } from './features.js';
 import { MAINTENANCE_LEVELS, MAINTENANCE_MODEL, MAINTENANCE_VERSION, levelCode, recommend } from './maintenance.js';
 import { createScoringMetrics, type ScoringMetrics } from './metrics.js';
+import { checkHorizon, configInputs } from './horizon.js';
 import { namedOutputs } from './postprocess.js';
 import { DriftMonitor } from './drift.js';
 import { ModelRegistry, type ModelStatus } from './registry.js';
@@ -76,7 +77,8 @@ export class ScoringStage {
   static async create(opts: ScoringStageOptions): Promise<ScoringStage> {
     const metrics = createScoringMetrics(opts.registry);
     const names = opts.config.enabled ? opts.config.models.map((m) => m.name) : [];
-    const models = new ModelRegistry(opts.modelsDir, names, opts.log, metrics);
+    // A model that takes a horizon input is refused when the configured horizon is outside its trained range.
+    const models = new ModelRegistry(opts.modelsDir, names, opts.log, metrics, (model) => checkHorizon(model.card, opts.config));
     await models.loadAll();
     if (opts.config.enabled && opts.config.hot_reload) models.watch(opts.config.reload_debounce_ms);
     return new ScoringStage(opts, models, metrics);
@@ -126,7 +128,8 @@ export class ScoringStage {
         if ((values.hours_observed ?? 0) < warmup) continue;
         const last = scored[m.name];
         if (last !== undefined && state.ts - last < m.interval_s * 1000) continue;
-        const row = featureRow(values, model.inputNames);
+        // Inputs the operator sets (failure_pack's horizon_days) come from config, never from telemetry.
+        const row = featureRow({ ...values, ...configInputs(model.card, this.opts.config) }, model.inputNames);
         if (!('row' in row)) {
           // Once per model: a model whose inputs a device cannot supply is silently useless otherwise.
           if (!this.warnedMissing.has(m.name)) {

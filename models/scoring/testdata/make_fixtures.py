@@ -31,3 +31,26 @@ for name, raw, version in [("fixture_pack", 5.0, "1.0.0"), ("fixture_pack_v2", 2
     save(model, os.path.join(here, f"{name}.onnx"), card, os.path.join(here, f"{name}.card.json"), X, y[:, None],
          os.path.join(here, f"{name}.golden.json"))
 print("ok")
+
+# fixture_horizon: failure_probability = sigmoid(0.2 x horizon_days - 3), whatever the temperature,
+# so a test can tell which horizon the stage fed in; trained range 1-14 days (card `horizon`).
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "onnx"))
+from build_graph import build_model  # noqa: E402
+
+model = build_model([{"kind": "linear", "coef": [0.0, 0.2], "intercept": -3.0}], 2, transform="logistic")
+X = np.array([[25, 1], [50, 7], [60, 14], [70, 3.5]], dtype=np.float32)
+y = 1 / (1 + np.exp(-(0.2 * X[:, 1] - 3)))
+card = {
+    "name": "fixture_horizon", "version": "1.0.0", "created": "2026-11-23T00:00:00Z", "file": "fixture_horizon.onnx",
+    "description": "Test fixture: logistic in the configured horizon. Not a real model.",
+    "inputs": [{"name": "temp_max_c", "unit": "degC", "description": "hottest sensor"},
+               {"name": "horizon_days", "unit": "days", "description": "prediction horizon, from config"}],
+    "outputs": [{"name": "failure_probability", "unit": "1", "description": "fixture"}],
+    "horizon": {"input": "horizon_days", "config": "scoring.failure_pack.horizon_days", "min_days": 1, "max_days": 14},
+    "training_data": [{"name": "none", "source": "synthetic fixture", "licence": "Apache-2.0"}],
+    "metrics": {},
+    "feature_distribution": {"temp_max_c": histogram(temps)},
+}
+save(model, os.path.join(here, "fixture_horizon.onnx"), card, os.path.join(here, "fixture_horizon.card.json"), X, y[:, None],
+     os.path.join(here, "fixture_horizon.golden.json"))
+print("ok")
