@@ -188,6 +188,7 @@ describe('ScoringStage', () => {
       const { s } = await stage(horizonModelsDir(), { models, failure_pack: { horizon_days: days } });
       const [p] = predictions(await s.score([pack(25, `pack-h${days}`)]), 'fixture_horizon');
       expect(p?.outputs.failure_probability).toBeCloseTo(1 / (1 + Math.exp(-(0.2 * days - 3))), 5);
+      expect(p?.outputs.horizon_days).toBe(days); // the record says which horizon its probability is for
     }
   });
 

@@ -158,6 +158,8 @@ export class ScoringStage {
       list.forEach((job, i) => {
         const outputs = namedOutputs(model.card, rows[i] as Float32Array, job.features);
         if (!outputs) return;
+        // "Probability within H days" means nothing without H: the record carries the H it was scored for.
+        Object.assign(outputs, configInputs(model.card, this.opts.config));
         const scored = this.lastScored.get(job.device) ?? {};
         scored[name] = job.ts;
         this.lastScored.set(job.device, scored);
