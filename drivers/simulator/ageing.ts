@@ -9,7 +9,9 @@
  *  - cycle: k_cyc * EFC_eff, where each equivalent full cycle (Ah throughput / 2 / nominal capacity)
  *    is weighted by an Arrhenius factor (Ea ~31.5 kJ/mol, Wang et al., J. Power Sources 196, 2011).
  * Resistance grows in proportion to the fade (see CHEMISTRIES.resistanceGrowthPerFade).
- * Not modelled: lithium plating at low temperature/high charge rate, the "knee" of late life.
+ * The "knee" of late life (lithium plating, platingFadePerEfc below) is used by the cycle-level
+ * capacity generator (capacity-trajectory.ts); the pack simulator does not use it (its fleet runs
+ * span months of service, far from the knee).
  */
 
 const GAS_CONSTANT = 8.314; // J/(mol K)
@@ -48,3 +50,16 @@ export function calendarFade(kPerSqrtDay: number, effectiveAgeS: number): number
 
 /** Fade is capped so a simulated cell never reaches zero capacity (the model is not valid there). */
 export const MAX_FADE = 0.8;
+
+/**
+ * Extra fade per equivalent full cycle from lithium plating, the usual cause of the "knee" where
+ * fade accelerates late in life. Loss of anode active material and pore clogging by SEI raise the
+ * local current density until the anode potential reaches 0 V vs Li during charge; plated lithium
+ * is partly lost and clogs more pores, so plating feeds on itself (Yang et al., J. Power Sources
+ * 360, 28-40, 2017; Attia et al., J. Electrochem. Soc. 169, 060517, 2022). Modelled as a rate
+ * proportional to how far the total fade is past an onset fade: below the onset nothing, above it
+ * the excess fade grows exponentially with an e-folding of 1 / gainPerEfc cycles.
+ */
+export function platingFadePerEfc(fade: number, onsetFade: number, gainPerEfc: number): number {
+  return fade > onsetFade ? gainPerEfc * (fade - onsetFade) : 0;
+}

@@ -20,3 +20,4 @@ export { CHEMISTRIES, type Chemistry, ocv } from './chemistry.js';
 export { FAULT_KINDS, defaultSeverity } from './faults.js';
 export { SIMULATED_FAULT_TYPES, type SimulatedFault, type SimulatorConfig, simulatorConfigSchema } from './config.js';
 export { Rng, hashString } from './rng.js';
+export { FADE_SHAPES, type FadeShape, type LabCellParams, type LabCellTrajectory, planLabCells, simulateLabCell, trueEndOfLife } from './capacity-trajectory.js';

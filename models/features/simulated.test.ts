@@ -4,8 +4,10 @@
  * full cycle counter, and the state must survive a JSON round trip mid-stream.
  */
 import { describe, expect, it } from 'vitest';
+import { planLabCells, simulateLabCell, trueEndOfLife } from '../../drivers/simulator/capacity-trajectory.js';
 import { simulateDevice, simulatorConfig } from '../../drivers/simulator/generate.js';
 import { BatteryFeatureEngine, defaultEngineConfig } from './engine.js';
+import { endOfLifeCycle, TRAJECTORY_FEATURE_NAMES, trajectoryFeatures, trajectoryFeatureVector } from './trajectory.js';
 
 describe('feature engine on simulated pack readings', () => {
   it('counts the same equivalent full cycles as the simulator and finds its charge/discharge days', () => {
@@ -30,5 +32,21 @@ describe('feature engine on simulated pack readings', () => {
     const kinds = engine.segments().map((s) => s.kind);
     expect(kinds.filter((k) => k === 'discharge').length).toBeGreaterThanOrEqual(2);
     expect(kinds.filter((k) => k === 'charge').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('trajectory features on simulated lab cells (rul_capacity training rows)', () => {
+  it('find each cell\'s end of life despite noise and glitches, and give finite features along its life', () => {
+    for (const p of planLabCells(6, 3)) {
+      const { capFrac } = simulateLabCell(p);
+      const eol = endOfLifeCycle(capFrac, p.eolFrac)!;
+      const truth = trueEndOfLife(p)!;
+      expect(Math.abs(eol - truth)).toBeLessThanOrEqual(Math.max(10, 0.1 * truth));
+      for (const k of [10, Math.round(eol / 2), eol]) {
+        const v = trajectoryFeatureVector(trajectoryFeatures(capFrac.slice(0, k), p.eolFrac));
+        expect(v).toHaveLength(TRAJECTORY_FEATURE_NAMES.length);
+        for (const x of v) expect(Number.isFinite(x)).toBe(true);
+      }
+    }
   });
 });

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { planLabCells, simulateLabCell } from '../../drivers/simulator/capacity-trajectory.js';
 import { SEVERSON_FEATURE_NAMES, seversonFeaturesFromMatrix, seversonFeatureVector } from '../features/severson.js';
 import {
   TRAJECTORY_FEATURE_NAMES,
@@ -20,6 +21,15 @@ import { hasBatteryData, readCalce, readNasa, readSeversonSplit, repoRoot, share
 export const SEVERSON_EXCLUDED = new Set(['test1/cell22']);
 /** First cycle at which a RUL row is emitted: fade rates need some history. */
 export const RUL_FIRST_CYCLE = 10;
+/**
+ * Simulated lab cells (drivers/simulator/capacity-trajectory.ts) added as rul_capacity training rows
+ * only (never held out: leave-one-cell-out runs over the real cells). Ids start with "sim/". Each
+ * contributes rows at every SIM_ROW_STRIDE-th cycle so that SIM_CELLS cells add a few thousand rows
+ * rather than tens of thousands (features still use every cycle of the history).
+ */
+export const SIM_CELLS = 48;
+export const SIM_SEED = 20261123;
+export const SIM_ROWS_PER_CELL = 100;
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -46,29 +56,53 @@ function buildSeverson(dataDir: string, outDir: string): number {
   return count;
 }
 
-function buildRul(dataDir: string, outDir: string): { rows: number; cells: string[] } {
-  const histories: CapacityHistory[] = [...readNasa(dataDir), ...readCalce(dataDir)];
+interface RulHistory {
+  id: string;
+  eolFrac: number;
+  capFrac: number[];
+  /** Emit a row every `stride` cycles (1 for real cells). */
+  stride: number;
+}
+
+function simulatedHistories(): RulHistory[] {
+  return planLabCells(SIM_CELLS, SIM_SEED).map((p) => {
+    const capFrac = simulateLabCell(p).capFrac;
+    const stride = Math.max(1, Math.ceil(capFrac.length / SIM_ROWS_PER_CELL));
+    return { id: `sim/${p.id}`, eolFrac: p.eolFrac, capFrac, stride };
+  });
+}
+
+function buildRul(dataDir: string, outDir: string): { rows: number; cells: string[]; simulated: string[] } {
+  const real: RulHistory[] = ([...readNasa(dataDir), ...readCalce(dataDir)] as CapacityHistory[]).map((h) => ({
+    id: `${h.dataset}/${h.cell}`,
+    eolFrac: h.eolFrac,
+    capFrac: h.capacityAh.map((q) => q / h.nominalAh),
+    stride: 1,
+  }));
+  const simulated = simulatedHistories();
   const featureRows: (string | number)[][] = [];
   const seriesRows: (string | number)[][] = [];
   const cells: string[] = [];
-  for (const h of histories) {
-    const frac = h.capacityAh.map((q) => q / h.nominalAh);
+  const simCells: string[] = [];
+  for (const h of [...real, ...simulated]) {
+    const { id, capFrac: frac } = h;
     const eol = endOfLifeCycle(frac, h.eolFrac);
-    const id = `${h.dataset}/${h.cell}`;
-    cells.push(`${id}:${eol ?? 'censored'}`);
+    (id.startsWith('sim/') ? simCells : cells).push(`${id}:${eol ?? 'censored'}`);
     frac.forEach((f, i) => seriesRows.push([id, i + 1, f, h.eolFrac, eol ?? -1]));
     // Cells that never reach end of life have no remaining-life target: kept in the series table
     // (documented as censored) but not used as training rows.
     if (eol === undefined) continue;
     const smoothed = trailingMedian(frac);
     for (let k = RUL_FIRST_CYCLE; k <= eol; k++) {
+      // Real cells: every cycle. Simulated: every stride-th cycle counted back from end of life.
+      if ((eol - k) % h.stride !== 0) continue;
       const f = trajectoryFeatures(frac.slice(0, k), h.eolFrac, smoothed.slice(0, k));
       featureRows.push([id, k, eol, eol - k, ...trajectoryFeatureVector(f)]);
     }
   }
   writeCsv(join(outDir, 'rul_rows.csv'), ['cell', 'cycle', 'eol_cycle', 'remaining_cycles', ...TRAJECTORY_FEATURE_NAMES], featureRows);
   writeCsv(join(outDir, 'capacity_series.csv'), ['cell', 'cycle', 'cap_frac', 'eol_frac', 'eol_cycle'], seriesRows);
-  return { rows: featureRows.length, cells };
+  return { rows: featureRows.length, cells, simulated: simCells };
 }
 
 function main(): void {
@@ -84,9 +118,10 @@ function main(): void {
   writeFileSync(
     join(outDir, 'manifest.json'),
     JSON.stringify({ dataDir, severson_cells: severson, rul_rows: rul.rows, rul_cells_eol: rul.cells,
+      rul_simulated: { cells: SIM_CELLS, seed: SIM_SEED, rows_per_cell: SIM_ROWS_PER_CELL, cells_eol: rul.simulated },
       severson_features: SEVERSON_FEATURE_NAMES, trajectory_features: TRAJECTORY_FEATURE_NAMES }, null, 2) + '\n',
   );
-  console.log(`wrote ${severson} Severson cells and ${rul.rows} RUL rows (${rul.cells.join(' ')}) to ${outDir}`);
+  console.log(`wrote ${severson} Severson cells and ${rul.rows} RUL rows (${rul.cells.join(' ')} + ${rul.simulated.length} simulated cells) to ${outDir}`);
 }
 
 main();

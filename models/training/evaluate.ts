@@ -69,7 +69,9 @@ async function main(): Promise<void> {
   upsertMarkdownSection(mdPath, 'rul_capacity', rulMarkdown(results.rul_capacity));
   upsertJsonSection(jsonPath, 'rul_capacity', {
     generated, command: 'npm run train && npm run evaluate',
-    data: 'NASA PCoE B0005, B0006, B0018 (EoL 1.4 Ah of 2 Ah); CALCE CS2_35..38 (EoL 0.88 Ah of 1.1 Ah)',
+    data: 'NASA PCoE B0005, B0006, B0018 (EoL 1.4 Ah of 2 Ah); CALCE CS2_35..38 (EoL 0.88 Ah of 1.1 Ah)' +
+      (results.rul_capacity.simulated ? `; plus ${results.rul_capacity.simulated.cells_eol.length} simulated lab cells as training rows only` : ''),
+    simulated: results.rul_capacity.simulated,
     protocol: 'leave one cell out; error = predicted - true end-of-life cycle at 25/50/75 % of the held-out cell life',
     censored_cells: results.rul_capacity.censored_cells,
     summary: results.rul_capacity.summary, per_cell: results.rul_capacity.per_cell,

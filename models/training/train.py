@@ -69,7 +69,7 @@ def train_rul(feat_dir, manifest):
     s, _ = read_table(os.path.join(feat_dir, "capacity_series.csv"))
     series = {c: (s["cap_frac"][s["cell"] == c].astype(float), float(s["eol_frac"][s["cell"] == c][0]))
               for c in sorted(set(s["cell"]))}
-    cells = sorted(set(rows["cell"]))
+    cells = rul_capacity.real_cells(rows)
     print("rul_capacity candidates (leave-one-cell-out selection score, cycles):")
     selected, scores = rul_capacity.select(names, rows, cells)
     for n, v in scores.items():
@@ -84,13 +84,15 @@ def train_rul(feat_dir, manifest):
     per_cell, summary = rul_capacity.leave_one_cell_out(rul_capacity.CANDIDATES[selected], names, rows, series)
     nested_summary = {f"{int(p * 100)}pct": rul_capacity.summarise([nested[c]["errors"][i] for c in nested])
                       for i, p in enumerate(rul_capacity.LIFE_POINTS)}
-    model = rul_capacity.fit(rul_capacity.CANDIDATES[selected], names, rows["x"], rows["remaining"], rows["cell"])
+    model = rul_capacity.fit(rul_capacity.CANDIDATES[selected], names, rows, np.ones(len(rows["x"]), dtype=bool))
     # The graph outputs ln(remaining + 1), the scale the model is fitted on; the card's `expm1` brings it back.
     onnx_model = build_model(model.onnx_components(), len(names), doc=f"rul_capacity {selected} on ln(remaining + 1)")
+    sim_weight = rul_capacity.CANDIDATES[selected]["sim"]  # the card lists the simulated cells only if used
+    sim_used = {**manifest["rul_simulated"], "weight": sim_weight} if sim_weight > 0 else None
     golden_idx = np.arange(0, len(rows["x"]), max(1, len(rows["x"]) // 60))
     metrics = {"selected_candidate": selected, **{"loco_" + k: v["model"] for k, v in summary.items()},
                **{"nested_loco_" + k: v for k, v in nested_summary.items()}}
-    card = artefacts.write_model("rul_capacity", onnx_model, rul_capacity_card(names, metrics), rows["x"],
+    card = artefacts.write_model("rul_capacity", onnx_model, rul_capacity_card(names, metrics, sim_used), rows["x"],
                                  rows["x"][golden_idx], model.predict_log(rows["x"][golden_idx]),
                                  rows["x"], model.predict_log(rows["x"]),
                                  golden_values=rul_capacity.predict(model, rows["x"][golden_idx]))
@@ -98,7 +100,9 @@ def train_rul(feat_dir, manifest):
     return {"selected": selected, "selection_points": list(rul_capacity.SELECTION_POINTS), "candidates": candidates,
             "nested": nested, "nested_summary": nested_summary,
             "per_cell": per_cell, "summary": summary, "cells": sorted(per_cell), "censored_cells": censored,
-            "n_rows": int(len(rows["x"])), "card_sha256": card["sha256"]}
+            "n_rows": int(len(rows["x"])), "card_sha256": card["sha256"],
+            "simulated": {**manifest["rul_simulated"], "n_rows": int(rul_capacity.is_simulated(rows["cell"]).sum()),
+                          "default_weight": rul_capacity.SIM_WEIGHT, "selected_weight": sim_weight}}
 
 
 def main():
