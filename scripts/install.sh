@@ -41,6 +41,9 @@ if [ -z "$destdir" ]; then
   [ "$(id -u)" -eq 0 ] || fail "run as root (or use --destdir for a staged install)"
   command -v node >/dev/null || fail "node is not installed (Node.js 20 or newer is required)"
   node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || fail "Node.js 20 or newer is required, found $(node --version)"
+  # Same rule as agent/runtime.ts: the agent refuses to start there, so refuse to install there.
+  [ "${EV_EDGE_ALLOW_RUNTIME:-}" = 1 ] || node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a === 24 && b >= 19 ? 1 : 0)' \
+    || fail "Node.js $(node --version) aborts inside better-sqlite3 12 (Node 24.19 and later, nodejs/node#65446): install Node.js 22 or 26, or set EV_EDGE_ALLOW_RUNTIME=1"
 fi
 
 opt="$destdir/opt/ev-edge"

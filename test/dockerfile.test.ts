@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { knownRuntimeProblem } from '../agent/runtime.js';
 import { REPO_ROOT } from '../agent/test-support.js';
 
 const text = readFileSync(join(REPO_ROOT, 'Dockerfile.arm64'), 'utf8');
@@ -28,6 +29,8 @@ describe('Dockerfile.arm64', () => {
     const version = Number(/^ARG NODE_VERSION=(\d+)$/m.exec(text)?.[1]);
     expect(version % 2).toBe(0); // even majors are the LTS lines
     expect(version).toBeGreaterThanOrEqual(22);
+    // The floating tag moves to that line's newest release: it must not be one the agent refuses.
+    expect(knownRuntimeProblem(`${version}.99.0`)).toBeNull();
   });
 
   it('builds native addons in the builder only, with a toolchain, and installs from the lockfile', () => {

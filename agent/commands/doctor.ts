@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import type { AgentConfig, DeviceConfig } from '../../config/schema.js';
 import { modelsDir } from '../paths.js';
+import { knownRuntimeProblem } from '../runtime.js';
 import { parseFlags, type Command } from './command.js';
 import { configPath } from './run.js';
 
@@ -112,7 +113,7 @@ export const doctorCommand: Command = {
   usage: `ev-edge doctor [--config FILE]
 
 Prints one line per check (ok / warn / FAIL) with a fix hint for each problem:
-the config file, the data folder's permissions, each device's serial port, CAN interface or
+the Node.js runtime (releases known to crash the agent), the config file, the data folder's permissions, each device's serial port, CAN interface or
 replay file, every shipped model against its card (sha256), and a TCP connection to each
 configured upstream. Exits 0 when no check failed, 1 otherwise.`,
   async run(args) {
@@ -127,7 +128,11 @@ configured upstream. Exits 0 when no check failed, 1 otherwise.`,
       print({ status: 'fail', name: 'config', detail: err.message.split('\n').join(' | '), fix: `fix the lines named above; ev-edge check-config ${file ?? 'FILE'}` });
       return 1;
     }
-    const checks = [dataDirCheck(config), ...config.devices.map(deviceCheck), ...modelChecks(), ...(await Promise.all(upstreamChecks(config)))];
+    const runtimeProblem = knownRuntimeProblem();
+    const runtime: Check = runtimeProblem
+      ? { status: 'fail', name: 'node.js', detail: runtimeProblem, fix: 'install Node.js 22 or 26 (scripts/install.sh uses the node on PATH)' }
+      : { status: 'ok', name: 'node.js', detail: `${process.version}: no known problem` };
+    const checks = [runtime, dataDirCheck(config), ...config.devices.map(deviceCheck), ...modelChecks(), ...(await Promise.all(upstreamChecks(config)))];
     checks.forEach(print);
     const failed = checks.filter((c) => c.status === 'fail').length;
     process.stdout.write(`${failed === 0 ? 'all checks passed' : `${failed} check(s) failed`}\n`);

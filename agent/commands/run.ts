@@ -1,5 +1,6 @@
 import { Agent } from '../agent.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
+import { ALLOW_RUNTIME_ENV, knownRuntimeProblem } from '../runtime.js';
 import { parseFlags, type Command } from './command.js';
 
 /** Where the config comes from: --config, then $EV_EDGE_CONFIG, else the built-in default. */
@@ -17,9 +18,16 @@ export const runCommand: Command = {
 Runs the agent in the foreground until SIGTERM or SIGINT, then flushes and exits 0.
 With no --config (and no $EV_EDGE_CONFIG) it runs the built-in default: one simulated battery
 pack and one simulated charger, buffer in ./data, metrics on http://127.0.0.1:9100/metrics.
-Environment variables EV_EDGE__SECTION__KEY=value override config keys (secrets, endpoints).`,
+Environment variables EV_EDGE__SECTION__KEY=value override config keys (secrets, endpoints).
+Refuses (exit 2) to start on a Node.js release known to crash it (Node 24.19 and later abort inside
+better-sqlite3 12) unless EV_EDGE_ALLOW_RUNTIME=1.`,
   async run(args) {
     const { flags } = parseFlags(args);
+    const runtimeProblem = knownRuntimeProblem();
+    if (runtimeProblem && process.env[ALLOW_RUNTIME_ENV] !== '1') {
+      process.stderr.write(`ev-edge: ${runtimeProblem}\n`);
+      return 2;
+    }
     let agent: Agent;
     try {
       const config = loadConfig(configPath(flags));
