@@ -83,7 +83,7 @@ def rul_capacity_card(names, metrics, simulated=None):
     sim_text = (f" plus {len(simulated['cells_eol'])} simulated lab cells (training rows only, together weighted "
                 f"{simulated['weight']:g} x the real cells)") if simulated else ""
     return {
-        "version": "3.0.0",
+        "version": "3.1.0",
         "description": "Remaining cycles until end of life from the capacity trajectory so far, as a fraction of nominal "
                        "(BMS state of health or the feature engine's coulomb-counted capacity; models/features/trajectory.ts). "
                        "The end-of-life threshold enters through margin_to_eol. Trained on 7 real lab cells "
