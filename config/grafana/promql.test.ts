@@ -8,11 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { Agent } from '../../agent/agent.js';
-import { createScoringMetrics } from '../../models/scoring/metrics.js';
 import { freePort } from '../../sync/free-port.js';
 import { parseConfig } from '../load.js';
 import { exposedNames, metricNames, promForTest } from './promql.js';
@@ -41,6 +39,7 @@ beforeAll(async () => {
 gateway: { id: gw-test }
 http: { listen: "127.0.0.1:0" }
 buffer: { flush_interval_ms: 50 }
+scoring: { enabled: true }
 devices:
   - { id: pack-a, kind: battery, driver: simulator, interval_ms: 100, simulator: { seed: 3, acceleration: 600, cells_series: 12 } }
   - { id: charger-a, kind: charger, driver: simulator, interval_ms: 100, simulator: { seed: 4, acceleration: 600 } }
@@ -83,31 +82,19 @@ describe('agent dashboard PromQL', () => {
   });
 
   it('every metric a query or variable reads is exported by the running agent', () => {
-    // The scoring stage registers its metrics on the agent's registry when scoring runs in the agent.
-    // While the agent does not wire scoring in (no evedge_scoring_* on /metrics), those names are
-    // checked against models/scoring/metrics.ts itself, and the gap is printed.
-    const agentHasScoring = [...exported].some((n) => n.startsWith('evedge_scoring_'));
-    const scoringRegistry = new Registry();
-    createScoringMetrics(scoringRegistry);
-    const scoring = new Set<string>();
-    for (const m of scoringRegistry.getMetricsAsArray()) {
-      scoring.add(m.name);
-      if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) scoring.add(m.name + s);
-    }
+    // Scoring is on in this agent, so its metrics (evedge_scoring_*, evedge_model_*, alarms) are
+    // checked on /metrics like everything else.
+    expect([...exported].some((n) => n.startsWith('evedge_scoring_'))).toBe(true);
     const reads = [
       ...exprs.map((e) => ({ where: e.where, names: metricNames(promForTest(e.expr)) })),
       ...promVariables.map((v) => ({ where: `$${v.name}`, names: [/label_values\((\w+)/.exec(variableQuery(v))![1]!] })),
     ];
-    const viaScoringOnly = new Set<string>();
     for (const r of reads) {
       expect(r.names.length, r.where).toBeGreaterThan(0);
       for (const name of r.names) {
-        if (exported.has(name) || PROMETHEUS_SERIES.has(name)) continue;
-        expect(!agentHasScoring && scoring.has(name), `${r.where}: ${name} is not exported by the agent`).toBe(true);
-        viaScoringOnly.add(name);
+        expect(exported.has(name) || PROMETHEUS_SERIES.has(name), `${r.where}: ${name} is not exported by the agent`).toBe(true);
       }
     }
-    if (viaScoringOnly.size) console.warn(`not on the agent's /metrics yet (scoring not wired into Agent): ${[...viaScoringOnly].sort().join(', ')}`);
   });
 
   it.skipIf(!hasPrometheus)('a real Prometheus scrapes the agent with scrape.yml relabelling and evaluates every query', async () => {
