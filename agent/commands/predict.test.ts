@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sharedDataDir } from '../../models/training/shared-data.js';
+import { REPO_ROOT } from '../test-support.js';
 import { predictCommand } from './predict.js';
 
 const data = sharedDataDir();
@@ -24,7 +25,7 @@ function mean(xs: number[]): number {
 }
 
 describe('ev-edge predict', () => {
-  it.skipIf(!hasSeverson)('cycle-life: one line per real Severson test cell, error close to the published models', async () => {
+  it.skipIf(!hasSeverson)('cycle-life: one line per real Severson test cell, scoring the RMSE training measured for the shipped model', async () => {
     // Skipped without the shared data (set EV_EDGE_SHARED_DATA): it needs the real cell arrays.
     const code = await predictCommand.run(['cycle-life', join(data, 'severson', 'test1')]);
     expect(code).toBe(0);
@@ -35,7 +36,11 @@ describe('ev-edge predict', () => {
     // Primary test excludes the outlier cell22 (see shared/data/README.md); dummy mean model is 398 cycles RMSE.
     const err = out.filter((o) => o.cell !== 'cell22').map((o) => o.cycle_life - (truth[Number(o.cell.slice(4)) - 1] as number));
     const rmse = Math.sqrt(mean(err.map((e) => e * e)));
-    expect(rmse).toBeLessThan(200); // measured 108.4 with cycle_life 1.0.0
+    // The CLI (TypeScript features, ONNX, the card's exp) must reproduce what the Python pipeline
+    // measured for the same cells; and beat predicting the training mean (398 cycles).
+    const card = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'cycle_life.card.json'), 'utf8')) as { metrics: { test1_rmse: number } };
+    expect(Math.abs(rmse - card.metrics.test1_rmse)).toBeLessThan(0.5);
+    expect(rmse).toBeLessThan(398);
   });
 
   it.skipIf(!hasNasa)('rul: predicted end-of-life cycle after every cycle of a real NASA cell', async () => {
@@ -49,6 +54,16 @@ describe('ev-edge predict', () => {
       expect(o.remaining_cycles).toBeGreaterThanOrEqual(0);
       expect(o.predicted_eol_cycle).toBeCloseTo(o.cycle + o.remaining_cycles, 0);
     }
+    // B0005 reaches 1.4 Ah at cycle 122 and is one of the training cells, so this checks the chain
+    // (features, ONNX, the card's expm1), not generalisation: mid-life the predicted end of life is
+    // in that region (log-scale outputs left untransformed would put it ~5 cycles ahead).
+    const mid = out.find((o) => o.cycle === 60)!;
+    expect(mid.predicted_eol_cycle).toBeGreaterThan(100);
+    expect(mid.predicted_eol_cycle).toBeLessThan(170);
+    // Past end of life the answer is 0 by definition (the card's saturate rule), not the model's
+    // extrapolation from rows it never saw.
+    expect(out.at(-1)!.remaining_cycles).toBe(0);
+    expect(out.filter((o) => o.cycle < 100).every((o) => o.remaining_cycles > 0)).toBe(true);
   });
 
   describe('without the shared data', () => {

@@ -25,6 +25,15 @@ describe('card output transforms', () => {
     expect(readCard(join(modelsDir, 'failure_charger.card.json')).outputs[0]?.transform).toBe('identity');
   });
 
+  it('refuses a saturate rule on an input the model does not have', () => {
+    const card = JSON.parse(readFileSync(join(modelsDir, 'rul_capacity.card.json'), 'utf8')) as { outputs: { saturate: { input: string } }[] };
+    expect(card.outputs[0]!.saturate.input).toBe('margin_to_eol');
+    card.outputs[0]!.saturate.input = 'soh_now';
+    const path = join(mkdtempSync(join(tmpdir(), 'ev-edge-card-')), 'rul_capacity.card.json');
+    writeFileSync(path, JSON.stringify(card));
+    expect(() => readCard(path)).toThrow(/outputs\.remaining_cycles\.saturate\.input "soh_now"/);
+  });
+
   it('refuses an unknown transform, naming the field', () => {
     const card = JSON.parse(readFileSync(join(modelsDir, 'cycle_life.card.json'), 'utf8')) as { outputs: { transform: string }[] };
     card.outputs[0]!.transform = 'log10';

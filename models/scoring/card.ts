@@ -18,6 +18,12 @@ const outputSchema = ioSchema.extend({
   transform: z.enum(outputTransforms).default('identity'),
   /** What the ONNX output itself is, when a transform applies (e.g. "ln(cycles)"). */
   onnx_unit: z.string().optional(),
+  /**
+   * A value fixed by definition where the model was never trained: e.g. remaining cycles are 0 once
+   * the capacity is at or below end of life (input margin_to_eol <= 0), and a model fitted only on
+   * rows before end of life would otherwise keep predicting a small positive number there.
+   */
+  saturate: z.strictObject({ input: z.string().min(1), at_or_below: z.number(), value: z.number() }).optional(),
 });
 
 /** The card-scale value of one raw ONNX output. */
@@ -59,6 +65,11 @@ export function readCard(path: string): ModelCard {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`card ${path}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`);
+  }
+  for (const out of parsed.data.outputs) {
+    if (out.saturate && !parsed.data.inputs.some((i) => i.name === out.saturate?.input)) {
+      throw new Error(`card ${path}: outputs.${out.name}.saturate.input "${out.saturate.input}" is not one of the card's inputs`);
+    }
   }
   for (const [feature, dist] of Object.entries(parsed.data.feature_distribution)) {
     if (dist.edges.length !== dist.fractions.length + 1) {

@@ -108,7 +108,8 @@ export async function loadModel(modelsDir: string, name: string): Promise<Loaded
     return task;
   }
   const transforms = card.outputs.map((o) => o.transform);
-  const needsTransform = transforms.some((t) => t !== 'identity');
+  const saturations = card.outputs.map((o) => o.saturate && { ...o.saturate, column: inputNames.indexOf(o.saturate.input) });
+  const needsTransform = transforms.some((t) => t !== 'identity') || saturations.some(Boolean);
   return {
     name,
     version: card.version,
@@ -120,7 +121,11 @@ export async function loadModel(modelsDir: string, name: string): Promise<Loaded
     async run(rows, batchMax) {
       const raw = await runRaw(rows, batchMax);
       if (!needsTransform) return raw;
-      return raw.map((row) => row.map((v, k) => applyOutputTransform(transforms[k] ?? 'identity', v)));
+      return raw.map((row, r) => row.map((v, k) => {
+        const sat = saturations[k];
+        if (sat && (rows[r]?.[sat.column] as number) <= sat.at_or_below) return sat.value;
+        return applyOutputTransform(transforms[k] ?? 'identity', v);
+      }));
     },
     // Wait for runs already queued so a hot-reload swap never frees a session mid-run.
     release: () => queue.then(() => session.release()),

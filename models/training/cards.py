@@ -90,7 +90,9 @@ def rul_capacity_card(names, metrics, simulated=None):
                        f"(3 NASA, 4 CALCE){sim_text}: a coarse estimate, see models/EVALUATION.md.",
         "inputs": _inputs(names, TRAJECTORY_INPUTS),
         "outputs": [{"name": "remaining_cycles", "unit": "cycles", "description": "predicted cycles until capacity falls below the end-of-life threshold",
-                     "transform": "expm1", "onnx_unit": "ln(cycles + 1)"}],
+                     "transform": "expm1", "onnx_unit": "ln(cycles + 1)",
+                     # Trained on rows before end of life only; past it the answer is 0 by definition.
+                     "saturate": {"input": "margin_to_eol", "at_or_below": 0, "value": 0}}],
         "training_data": [NASA_DATA, CALCE_DATA] + ([simulated_lab_cells(simulated)] if simulated else []),
         "metrics": metrics,
     }
