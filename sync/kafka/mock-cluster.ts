@@ -22,6 +22,8 @@ export class MockKafka {
   readonly seen: KafkaMessageSeen[] = [];
   readonly counts = new Map<string, number>();
   private partial = '';
+  /** The last lines kcat wrote to stderr (librdkafka's broker debug log), kept for a post-mortem. */
+  private stderrTail: string[] = [];
 
   private constructor(
     private readonly child: ChildProcess,
@@ -29,6 +31,16 @@ export class MockKafka {
     readonly topic: string,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => this.consume(chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail.push(...chunk.toString('utf8').split('\n').filter((l) => l.trim() !== ''));
+      if (this.stderrTail.length > 40) this.stderrTail = this.stderrTail.slice(-20);
+    });
+  }
+
+  /** null while the cluster runs; once kcat has exited, how (the cluster and its data are gone). */
+  exitInfo(): { code: number | null; signal: string | null; stderrTail: string[] } | null {
+    if (this.child.exitCode === null && this.child.signalCode === null) return null;
+    return { code: this.child.exitCode, signal: this.child.signalCode, stderrTail: this.stderrTail.slice(-20) };
   }
 
   get broker(): string {

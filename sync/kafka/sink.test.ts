@@ -48,3 +48,17 @@ describe('KafkaSink', () => {
     expect(isKafkaDataError(new Error('Connection error: ECONNREFUSED'))).toBe(false);
   });
 });
+
+describe('MockKafka', () => {
+  it('says how its kcat died, with the last lines kcat logged (for the campaign\'s post-mortem)', async () => {
+    const doomed = await MockKafka.start('ev-doomed');
+    expect(doomed.exitInfo()).toBeNull();
+    const pid = (doomed as unknown as { child: { pid: number } }).child.pid;
+    process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 5000;
+    while (doomed.exitInfo() === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const death = doomed.exitInfo();
+    expect(death).toMatchObject({ code: null, signal: 'SIGKILL' });
+    expect(death!.stderrTail.length).toBeGreaterThan(0); // librdkafka's broker debug lines
+  });
+});

@@ -181,9 +181,9 @@ describe.skipIf(!cliBuilt())('reliability campaign (needs npm run build)', () =>
     const sinkStates = buffer.stats().sinks;
     buffer.close();
     const drainEnd = await drain.kill('SIGTERM');
-    // The mock cluster lives in kcat: if it died, Kafka's missing records are the harness's fault.
-    const kcat = (w.kafka as unknown as { child: { exitCode: number | null; signalCode: string | null } }).child;
-    const kafkaAlive = kcat.exitCode === null && kcat.signalCode === null;
+    // The mock cluster lives in kcat: if it died, its stored messages died with it (see below).
+    const kafkaDeath = w.kafka.exitInfo();
+    const kafkaAlive = kafkaDeath === null;
     const drainWarnings = drain.lines.filter((l) => /"level":(40|50|60)/.test(l)).map(errorKey);
 
     // Accounting.
@@ -236,6 +236,7 @@ describe.skipIf(!cliBuilt())('reliability campaign (needs npm run build)', () =>
       final_drain_exit: drainEnd.code,
       final_drain_sinks: sinkStates,
       kafka_mock_alive: kafkaAlive,
+      ...(kafkaDeath ? { kafka_mock_death: kafkaDeath } : {}),
       final_drain_warnings: [...new Set(drainWarnings)].slice(0, 10),
       broken_config_runs: t.brokenConfigs,
       corrupt_sqlite_restart: { ready: afterReady, moved_aside: movedAside, exit: afterEnd.code, rows_after: afterRows },
@@ -249,7 +250,18 @@ describe.skipIf(!cliBuilt())('reliability campaign (needs npm run build)', () =>
     expect(lostAccepted).toEqual([]);
     expect(dupSeqs).toBe(0);
     expect(perSink['timescale']?.duplicates).toBe(0);
-    for (const s of SINKS) expect(perSink[s]?.missing_of_buffered, s).toBe(0);
+    for (const s of SINKS) {
+      if (s === 'kafka' && !kafkaAlive) {
+        // kcat's mock cluster died mid-campaign (the report has its exit and last log lines): a broker
+        // gone for good. Delivery to it cannot be checked any more, but the agent must still hold
+        // every record the broker does not have, pending for Kafka in the buffer, and nothing lost.
+        console.warn(`campaign: kcat's mock Kafka cluster died (${JSON.stringify(kafkaDeath)}); Kafka delivery not verified, pending records checked instead`);
+        const pending = sinkStates.find((x) => x.sink === 'kafka')?.pending;
+        expect(perSink[s]?.missing_of_buffered, 'kafka: missing records are exactly those still pending').toBe(pending);
+        continue;
+      }
+      expect(perSink[s]?.missing_of_buffered, s).toBe(0);
+    }
     // Only the documented cap policy drops, and every seq gap is such a drop.
     expect(Object.keys(dropped).every((k) => k.startsWith('buffer_full:') && !/:(prediction|alarm)$/.test(k))).toBe(true);
     expect(seqGaps).toBe(droppedTotal);
