@@ -20,6 +20,7 @@ sys.path.insert(0, HERE)
 import artefacts  # noqa: E402
 import cycle_life  # noqa: E402
 import rul_capacity  # noqa: E402
+import rul_evaluation  # noqa: E402
 import selfcheck  # noqa: E402  (models/onnx/selfcheck.py)
 from build_graph import build_model, log_scale_output  # noqa: E402
 from cards import cycle_life_card, rul_capacity_card  # noqa: E402
@@ -71,18 +72,18 @@ def train_rul(feat_dir, manifest):
               for c in sorted(set(s["cell"]))}
     cells = rul_capacity.real_cells(rows)
     print("rul_capacity candidates (leave-one-cell-out selection score, cycles):")
-    selected, scores = rul_capacity.select(names, rows, cells)
+    selected, scores = rul_evaluation.select(names, rows, cells)
     for n, v in scores.items():
         print(f"  {n:40s} {v:7.1f}" + ("  <- selected" if n == selected else ""))
     print("rul_capacity nested leave-one-cell-out (selection repeated without the held-out cell):")
-    nested = rul_capacity.nested_loco(names, rows)
+    nested = rul_evaluation.nested_loco(names, rows)
     candidates = {}
     for n, spec in rul_capacity.CANDIDATES.items():
-        _, s = rul_capacity.leave_one_cell_out(spec, names, rows, series, verbose=False)
+        _, s = rul_evaluation.leave_one_cell_out(spec, names, rows, series, verbose=False)
         candidates[n] = {"selection_score": scores[n], **{k: v["model"] for k, v in s.items()}}
     print(f"rul_capacity leave-one-cell-out of the selected {selected} (error of predicted end-of-life cycle, cycles):")
-    per_cell, summary = rul_capacity.leave_one_cell_out(rul_capacity.CANDIDATES[selected], names, rows, series)
-    nested_summary = {f"{int(p * 100)}pct": rul_capacity.summarise([nested[c]["errors"][i] for c in nested])
+    per_cell, summary = rul_evaluation.leave_one_cell_out(rul_capacity.CANDIDATES[selected], names, rows, series)
+    nested_summary = {f"{int(p * 100)}pct": rul_evaluation.summarise([nested[c]["errors"][i] for c in nested])
                       for i, p in enumerate(rul_capacity.LIFE_POINTS)}
     model = rul_capacity.fit(rul_capacity.CANDIDATES[selected], names, rows, np.ones(len(rows["x"]), dtype=bool))
     # The graph outputs ln(remaining + 1), the scale the model is fitted on; the card's `expm1` brings it back.
