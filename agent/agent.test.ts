@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import { RecordBuffer } from '../sync/buffer/index.js';
 import { Agent } from './agent.js';
-import { SystemClock } from './clock.js';
+import { SystemClock } from '../core/clock.js';
 
 const silent = pino({ level: 'silent' });
 const hasPromtool = (() => {

@@ -16,7 +16,7 @@ import { BUFFER_FILE_NAME } from '../sync/buffer/index.js';
 import { createDrainLoops, createSinkMetrics, createSinks, type DrainLoop } from '../sync/index.js';
 import type { RecordBuffer } from '../sync/buffer/index.js';
 import { openBufferOrMoveAside } from './buffer-open.js';
-import { SystemClock, type Clock } from './clock.js';
+import { SystemClock, type Clock } from '../core/clock.js';
 import { DeviceRunner } from './device-runner.js';
 import { Housekeeping } from './housekeeping.js';
 import { HttpEndpoint } from './http.js';
@@ -28,7 +28,7 @@ import { SdNotify } from './sd-notify.js';
 import { registerRoutes } from './routes.js';
 import { ScoringHost } from './scoring-host.js';
 import { LatestRecords } from './status/latest.js';
-import type { EdgeRecord, PendingRecord } from './record.js';
+import type { EdgeRecord, PendingRecord } from '../core/record.js';
 
 export interface AgentOptions {
   config: AgentConfig;

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SystemClock } from './clock.js';
+import { SystemClock } from '../core/clock.js';
 import { cliBuilt, spawnAgent, tempAgentDir, exited } from './test-support.js';
 import { RecordBuffer } from '../sync/buffer/index.js';
 

@@ -8,10 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deviceSchema } from '../config/schema.js';
 import { createSimulatorDriver } from '../drivers/registry.js';
 import type { Driver, DriverContext } from '../drivers/driver.js';
-import { SystemClock } from './clock.js';
+import { SystemClock } from '../core/clock.js';
 import { DeviceRunner } from './device-runner.js';
 import { AgentMetrics } from './metrics.js';
-import type { PendingRecord } from './record.js';
+import type { PendingRecord } from '../core/record.js';
 
 class PluggableDriver implements Driver {
   readonly type = 'test-hardware';

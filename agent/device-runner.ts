@@ -13,9 +13,9 @@
  *   device never takes the daemon down.
  */
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import type { AgentMetrics } from './metrics.js';
-import type { PendingRecord, RecordSource } from './record.js';
+import type { PendingRecord, RecordSource } from '../core/record.js';
 import { BurstLogger } from './logger.js';
 import type { DeviceConfig } from '../config/schema.js';
 import type { Driver, DriverContext, DriverReading, DriverState } from '../drivers/driver.js';

@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { DRIVER_STATES, type DriverState } from '../drivers/driver.js';
 import {
   OCPP_CONNECTOR_STATUSES, RECORD_SOURCES, type BatterySignals, type ChargerSignals, type EdgeRecord, type RecordSource,
-} from './record.js';
+} from '../core/record.js';
 
 export class AgentMetrics {
   readonly registry: Registry;

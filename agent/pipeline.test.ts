@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { batteryRecord, openTestBuffer, predictionRecord, tempDir } from '../sync/buffer/test-support.js';
 import { AgentMetrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
-import type { EdgeRecord, PendingRecord } from './record.js';
+import type { EdgeRecord, PendingRecord } from '../core/record.js';
 
 const silent = pino({ level: 'silent' });
 const cleanups: Array<() => void> = [];

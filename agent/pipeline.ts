@@ -12,7 +12,7 @@
  * stored in the same transaction as the telemetry it came from.
  */
 import type { Logger } from 'pino';
-import { isDroppable, type EdgeRecord, type PendingRecord } from './record.js';
+import { isDroppable, type EdgeRecord, type PendingRecord } from '../core/record.js';
 import type { AgentMetrics } from './metrics.js';
 
 export interface AppendOutcome {

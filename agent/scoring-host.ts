@@ -10,10 +10,10 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AgentConfig } from '../config/schema.js';
 import { ScoringStage } from '../models/scoring/stage.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import type { AgentMetrics } from './metrics.js';
 import { modelsDir } from './paths.js';
-import type { PendingRecord } from './record.js';
+import type { PendingRecord } from '../core/record.js';
 import { STATE_FILE_NAME, StateStore } from './state-store.js';
 
 const STATE_SAVE_INTERVAL_MS = 60_000;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordBuffer } from '../sync/buffer/index.js';
 import { startPgServer, type PgServer } from '../sync/timescale/embedded-pg.js';
 import { pgKeyCounts } from '../sync/timescale/test-support.js';
-import { SystemClock } from './clock.js';
+import { SystemClock } from '../core/clock.js';
 import { cliBuilt, exited, spawnAgent, tempAgentDir } from './test-support.js';
 
 const KILLS = 20;

@@ -8,8 +8,8 @@
  * The files go to EV_EDGE_BENCH_DIR (default: the OS temp folder). Measure on the storage the
  * gateway really uses: on tmpfs an fsync is free and the full/normal gap disappears.
  */
-import { ManualClock } from '../agent/clock.js';
-import type { PendingRecord } from '../agent/record.js';
+import { ManualClock } from '../core/clock.js';
+import type { PendingRecord } from '../core/record.js';
 import { RecordBuffer } from '../sync/buffer/buffer.js';
 import { batteryRecord, tempDir } from '../sync/buffer/test-support.js';
 import { emit } from './emit.js';

@@ -10,8 +10,8 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { ManualClock } from '../agent/clock.js';
-import type { DeviceKind, PendingRecord } from '../agent/record.js';
+import { ManualClock } from '../core/clock.js';
+import type { DeviceKind, PendingRecord } from '../core/record.js';
 import { simulateDevice, simulatorConfig } from '../drivers/simulator/index.js';
 import { scoringSchema } from '../models/config.js';
 import { ScoringStage } from '../models/scoring/stage.js';

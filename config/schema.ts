@@ -8,7 +8,7 @@ import { driverBlocks } from '../drivers/config.js';
 import { sinksSchema } from '../sync/config.js';
 import { scoringSchema } from '../models/config.js';
 import { sizeSchema } from './units.js';
-import { isValidCron } from '../agent/housekeeping.js';
+import { validate as isValidCron } from 'node-cron';
 
 const idSchema = z
   .string()

@@ -8,8 +8,8 @@
  * a driver that throws from start() is marked failed and retried; it never takes the daemon down.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../agent/clock.js';
-import type { BatterySignals, ChargerSignals, DeviceKind, RecordSource } from '../agent/record.js';
+import type { Clock } from '../core/clock.js';
+import type { BatterySignals, ChargerSignals, DeviceKind, RecordSource } from '../core/record.js';
 
 export type TelemetryBody =
   | { type: 'battery'; battery: BatterySignals }

@@ -3,8 +3,8 @@
  * driver tests and benchmarks share (it stands in for the agent, not for any library).
  */
 import { pino } from 'pino';
-import { SystemClock, type Clock } from '../agent/clock.js';
-import type { DeviceKind } from '../agent/record.js';
+import { SystemClock, type Clock } from '../core/clock.js';
+import type { DeviceKind } from '../core/record.js';
 import type { DriverContext, DriverReading, DriverState } from './driver.js';
 
 export class RecordingContext implements DriverContext {

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SystemClock } from '../agent/clock.js';
+import { SystemClock } from '../core/clock.js';
 import { createSinkMetrics, createSinks, sinksSchema } from './index.js';
 import { setSinkState } from './metrics.js';
 

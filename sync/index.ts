@@ -5,7 +5,7 @@
  * on shutdown: await Promise.all(loops.map(l => l.stop())) before buffer.close().
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../agent/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { RecordBuffer } from './buffer/buffer.js';
 import type { DrainKeys, SinksConfig } from './config.js';
 import { DrainLoop } from './drain/drain-loop.js';

@@ -5,7 +5,7 @@
  * the caller; `upstream.stop/start` are used by the last test only.
  */
 import { describe, expect, it } from 'vitest';
-import { sequenced, type EdgeRecord } from '../agent/record.js';
+import { sequenced, type EdgeRecord } from '../core/record.js';
 import { makePendingRecords } from './drain/fixtures.js';
 import type { Sink, WriteResult } from './sink.js';
 

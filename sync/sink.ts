@@ -10,7 +10,7 @@
  *   whole batch stays buffered and the drain loop backs off. Re-sends are safe because every record
  *   carries its idempotency key (`record.key`) and every sink deduplicates or forwards it.
  */
-import type { EdgeRecord } from '../agent/record.js';
+import type { EdgeRecord } from '../core/record.js';
 
 export type WriteResult =
   | { status: 'delivered' }

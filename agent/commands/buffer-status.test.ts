@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManualClock } from '../clock.js';
+import { ManualClock } from '../../core/clock.js';
 import { BUFFER_FILE_NAME, RecordBuffer } from '../../sync/buffer/index.js';
 import { batteryRecord, tempDir } from '../../sync/buffer/test-support.js';
 import { bufferStatus, formatBytes, formatDuration } from './buffer-status.js';

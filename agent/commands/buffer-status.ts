@@ -5,11 +5,12 @@
  */
 import { enabledSinkNames } from '../../sync/config.js';
 import { join } from 'node:path';
-import { SystemClock } from '../clock.js';
+import { SystemClock } from '../../core/clock.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import type { AgentConfig } from '../../config/schema.js';
 import { BUFFER_FILE_NAME, BufferOpenError, RecordBuffer, type BufferStats } from '../../sync/buffer/index.js';
-import { parseFlags, type Command } from './command.js';
+import { parseFlags } from '../../core/flags.js';
+import type { Command } from './command.js';
 
 export interface StatusIO {
   out: (text: string) => void;

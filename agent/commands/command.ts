@@ -8,25 +8,3 @@ export interface Command {
   /** Returns the process exit code. Writes results to stdout, problems to stderr. */
   run(args: string[]): Promise<number>;
 }
-
-/**
- * Minimal flag parsing shared by the subcommands: --name value, --name=value, positionals, and the
- * boolean flags named in `booleans` (which never consume the next word).
- */
-export function parseFlags(args: string[], booleans: readonly string[] = []): { flags: Map<string, string | true>; positionals: string[] } {
-  const flags = new Map<string, string | true>();
-  const positionals: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (eq > 0) flags.set(name, arg.slice(eq + 1));
-    else if (booleans.includes(name) || i + 1 >= args.length) flags.set(name, true);
-    else flags.set(name, args[++i] as string);
-  }
-  return { flags, positionals };
-}

@@ -8,7 +8,8 @@ import { CanDecoder } from '../../drivers/can/decoder.js';
 import { DbcSyntaxError } from '../../drivers/can/errors.js';
 import { LOG_FORMATS, type LogFormat } from '../../drivers/can/logs/log-frame.js';
 import { formatFromExtension, readLogFile } from '../../drivers/can/logs/read-log.js';
-import { parseFlags, type Command } from './command.js';
+import { parseFlags } from '../../core/flags.js';
+import type { Command } from './command.js';
 
 /** Physical values are products of binary fractions: 12 significant digits hide the float noise.
  * (Not for ts: epoch milliseconds already have 13 digits; those are rounded to the microsecond.) */

@@ -11,7 +11,8 @@ import { ConfigError, loadConfig } from '../../config/load.js';
 import type { AgentConfig, DeviceConfig } from '../../config/schema.js';
 import { modelsDir } from '../paths.js';
 import { knownRuntimeProblem } from '../runtime.js';
-import { parseFlags, type Command } from './command.js';
+import { parseFlags } from '../../core/flags.js';
+import type { Command } from './command.js';
 import { configPath } from './run.js';
 
 type Status = 'ok' | 'warn' | 'fail';

@@ -13,7 +13,8 @@ import { seversonFeaturesFromMatrix } from '../../models/features/severson.js';
 import { trailingMedian, trajectoryFeatures } from '../../models/features/trajectory.js';
 import { loadModel, type LoadedModel } from '../../models/scoring/model.js';
 import { repoRoot } from '../../models/training/shared-data.js';
-import { parseFlags, type Command } from './command.js';
+import { parseFlags } from '../../core/flags.js';
+import type { Command } from './command.js';
 
 const USAGE = `Usage:
   ev-edge predict cycle-life DIR [--models DIR]

@@ -1,7 +1,8 @@
 import { Agent } from '../agent.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { ALLOW_RUNTIME_ENV, knownRuntimeProblem } from '../runtime.js';
-import { parseFlags, type Command } from './command.js';
+import { parseFlags } from '../../core/flags.js';
+import type { Command } from './command.js';
 
 /** Where the config comes from: --config, then $EV_EDGE_CONFIG, else the built-in default. */
 export function configPath(flags: Map<string, string | true>): string | undefined {

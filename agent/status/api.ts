@@ -10,7 +10,7 @@ import type { DeviceConfig } from '../../config/schema.js';
 import type { RecordBuffer } from '../../sync/buffer/index.js';
 import type { DeviceRunner } from '../device-runner.js';
 import { json, type HttpEndpoint, type HttpReply } from '../http.js';
-import type { EdgeRecord } from '../record.js';
+import type { EdgeRecord } from '../../core/record.js';
 import type { LatestRecords } from './latest.js';
 
 export interface ApiSources {

@@ -2,7 +2,7 @@
  * The newest record of each type per device, kept in memory from committed batches so the status
  * page and /api/devices never query SQLite for "now". History comes from the buffer itself.
  */
-import type { EdgeRecord, RecordType } from '../record.js';
+import type { EdgeRecord, RecordType } from '../../core/record.js';
 
 export class LatestRecords {
   private readonly byDevice = new Map<string, Partial<Record<RecordType, EdgeRecord>>>();

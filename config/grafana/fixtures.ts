@@ -4,8 +4,8 @@
  * one lab gateway with a simulated pack and charger and a replayed pack (its clock untrusted at first),
  * model predictions with the shipped model names and outputs, and alarms from the default rules.
  */
-import type { ChargerErrorCode, ConnectorStatus, DeviceKind, EdgeRecord, PendingRecord, RecordBody, RecordSource } from '../../agent/record.js';
-import { sequenced } from '../../agent/record.js';
+import type { ChargerErrorCode, ConnectorStatus, DeviceKind, EdgeRecord, PendingRecord, RecordBody, RecordSource } from '../../core/record.js';
+import { sequenced } from '../../core/record.js';
 
 export const STEP_MS = 5 * 60_000;
 export const STEPS = 36;

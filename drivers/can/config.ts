@@ -12,9 +12,9 @@
  *     signal_max_age_ms: 5000
  */
 import { z } from 'zod';
-import { OCPP_CONNECTOR_STATUSES } from '../../agent/record.js';
+import { OCPP_CONNECTOR_STATUSES } from '../../core/record.js';
 
-/** Numeric BatterySignals fields a CAN signal can feed (agent/record.ts). */
+/** Numeric BatterySignals fields a CAN signal can feed (core/record.ts). */
 export const BATTERY_FIELDS = [
   'packVoltageV', 'packCurrentA', 'powerW', 'socPct', 'sohPct', 'tempMinC', 'tempMaxC', 'tempMeanC',
   'cellVoltageMinV', 'cellVoltageMaxV', 'cycleCount', 'remainingCapacityAh', 'fullCapacityAh',

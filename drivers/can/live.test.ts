@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import type { ManualClock } from '../../agent/clock.js';
+import type { ManualClock } from '../../core/clock.js';
 import { CanDriver } from './can-driver.js';
 import { canConfigSchema } from './config.js';
 import { CanSourceError } from './errors.js';

@@ -7,7 +7,7 @@
  * time it arrived, and builds one record body per interval from the values that are still fresh:
  * a signal that stopped arriving drops out after `maxAgeMs` instead of being repeated forever.
  */
-import { OCPP_CONNECTOR_STATUSES, type ConnectorStatus, type DeviceKind } from '../../agent/record.js';
+import { OCPP_CONNECTOR_STATUSES, type ConnectorStatus, type DeviceKind } from '../../core/record.js';
 import type { TelemetryBody } from '../driver.js';
 import { BATTERY_FIELDS, CHARGER_FIELDS, type CanConfig, type CanField, type SignalMappingConfig, type StatusMappingConfig } from './config.js';
 import { CanMappingError } from './errors.js';

@@ -7,7 +7,7 @@
  * only sooner. With speed > 0, frame k waits until start + tRel / speed on the monotonic clock.
  */
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../../agent/clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { LogFormat, LogFrame } from './logs/log-frame.js';
 import { readLogFile, type LogErrorHandler } from './logs/read-log.js';
 

@@ -1,11 +1,11 @@
 /**
  * The canonical fields a register map may target, per device kind, and the units a map may state
- * for them. The unit is part of each canonical field name (agent/record.ts); a map that states
+ * for them. The unit is part of each canonical field name (core/record.ts); a map that states
  * another unit of the same quantity (kWh for an ...Wh field) is converted by a fixed factor, and
  * a unit of a different quantity is a map error rather than a silently wrong number.
  */
-import type { DeviceKind } from '../../agent/record.js';
-import { OCPP_CONNECTOR_STATUSES, OCPP_ERROR_CODES } from '../../agent/record.js';
+import type { DeviceKind } from '../../core/record.js';
+import { OCPP_CONNECTOR_STATUSES, OCPP_ERROR_CODES } from '../../core/record.js';
 
 type Quantity = 'V' | 'A' | 'W' | 'Wh' | 'Ah' | 'Pct' | 'C' | 'S' | 'count';
 

@@ -1,5 +1,5 @@
 /** Entry point for the driver registry: builds a ModbusDriver from a device entry. */
-import type { DeviceKind } from '../../agent/record.js';
+import type { DeviceKind } from '../../core/record.js';
 import type { ModbusConfig } from './config.js';
 import { ModbusDriver } from './driver.js';
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import type { DeviceKind } from '../../agent/record.js';
+import type { DeviceKind } from '../../core/record.js';
 import { TYPE_REGISTERS, type Order, type ValueType } from './decode.js';
 import { ModbusMapError } from './errors.js';
 import { unitFactor } from './fields.js';

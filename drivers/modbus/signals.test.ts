@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OCPP_CONNECTOR_STATUSES, OCPP_ERROR_CODES } from '../../agent/record.js';
+import { OCPP_CONNECTOR_STATUSES, OCPP_ERROR_CODES } from '../../core/record.js';
 import { builtinMapNames, loadRegisterMap, parseRegisterMap } from './map-loader.js';
 import { planRequests } from './planner.js';
 import { buildBody, decodePoints, type Problem } from './signals.js';

@@ -6,7 +6,7 @@
  * Precedence: for a scalar field the first point in map order that yields a value wins (an enum
  * entry mapped to null yields nothing, so a later point decides); list fields collect from all.
  */
-import type { BatterySignals, ChargerSignals } from '../../agent/record.js';
+import type { BatterySignals, ChargerSignals } from '../../core/record.js';
 import type { TelemetryBody } from '../driver.js';
 import { decodeValue } from './decode.js';
 import { ModbusDecodeError } from './errors.js';

@@ -9,7 +9,7 @@
 import type { FrameSpec } from './frame-parser.js';
 import { StepCycle, sum, u16, u32, type BmsProtocol, type PollStep, type ProtocolOptions } from './protocol.js';
 import { namedBits, round, type Contribution } from './signals.js';
-import type { ChargingState } from '../../agent/record.js';
+import type { ChargingState } from '../../core/record.js';
 
 export const DALY_START = 0xa5;
 export const DALY_FRAME_LENGTH = 13;

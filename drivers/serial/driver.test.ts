@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { BatterySignals } from '../../agent/record.js';
+import type { BatterySignals } from '../../core/record.js';
 import { serialConfigSchema, type SerialConfigInput } from './config.js';
 import { SerialBmsDriver } from './driver.js';
 import { RecordingContext } from '../test-context.js';

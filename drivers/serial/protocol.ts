@@ -3,7 +3,7 @@
  * baud rate, and a poll cycle: the ordered requests of one reading and how each answer is decoded.
  * The driver keeps exactly one request in flight and feeds every verified frame to the cycle.
  */
-import type { BatterySignals } from '../../agent/record.js';
+import type { BatterySignals } from '../../core/record.js';
 import type { FrameSpec } from './frame-parser.js';
 import { ReadingAccumulator, type Contribution } from './signals.js';
 

@@ -4,7 +4,7 @@
  * power, charging state). Current sign: the decoders already return the canonical convention
  * (positive while charging); `invertCurrent` exists for firmwares that report it the other way.
  */
-import type { BatterySignals, ChargingState } from '../../agent/record.js';
+import type { BatterySignals, ChargingState } from '../../core/record.js';
 
 /** What one decoded response adds to the record of its cycle. */
 export interface Contribution {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BatterySignals } from '../../agent/record.js';
+import type { BatterySignals } from '../../core/record.js';
 import type { SimulatedFault } from './config.js';
 import { simulateDevice, simulatorConfig, type TimedReading } from './generate.js';
 

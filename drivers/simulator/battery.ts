@@ -13,7 +13,7 @@
  *    50 mV, temperatures 0.1 degC (reported in 0.1 degC), from a noise stream separate from the
  *    physics so sampling more often never changes the physics.
  */
-import type { BatterySignals, ChargingState } from '../../agent/record.js';
+import type { BatterySignals, ChargingState } from '../../core/record.js';
 import type { DriverReading } from '../driver.js';
 import { batteryAlarms } from './alarms.js';
 import { chargeCurrentLimit, dischargeCurrentLimit } from './bms.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChargerSignals, ConnectorStatus } from '../../agent/record.js';
+import type { ChargerSignals, ConnectorStatus } from '../../core/record.js';
 import { simulateDevice, simulatorConfig } from './generate.js';
 
 const DAY = 86_400;

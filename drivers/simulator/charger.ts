@@ -16,7 +16,7 @@
  * ambient, time constant 15 min. At 75 degC it raises HighTemperature and derates to 50 %; at
  * 90 degC it goes Faulted (session aborted) until it has cooled below 60 degC and no fault holds it.
  */
-import type { ChargerErrorCode, ChargerSignals, ConnectorStatus } from '../../agent/record.js';
+import type { ChargerErrorCode, ChargerSignals, ConnectorStatus } from '../../core/record.js';
 import type { DriverReading } from '../driver.js';
 import type { DeviceOptions, DeviceSimulator } from './device.js';
 import { FaultSchedule } from './faults.js';

@@ -2,7 +2,7 @@
  * The common face of a simulated device: advance simulated time, then read it. Both the live
  * driver and the offline generator use only this, so they produce the same physics.
  */
-import type { DeviceKind } from '../../agent/record.js';
+import type { DeviceKind } from '../../core/record.js';
 import type { DriverReading } from '../driver.js';
 import type { SimulatorConfig } from './config.js';
 import { hashString } from './rng.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { type Clock, ManualClock, SystemClock } from '../../agent/clock.js';
-import type { ChargerSignals } from '../../agent/record.js';
+import { type Clock, ManualClock, SystemClock } from '../../core/clock.js';
+import type { ChargerSignals } from '../../core/record.js';
 import type { DriverContext, DriverReading, DriverState } from '../driver.js';
 import type { SimulatedFault } from './config.js';
 import { MAX_SIM_S_PER_TICK, SimulatorDriver } from './driver.js';

@@ -12,7 +12,7 @@
  * acceleration the simulation falls behind real time (counted as 'sim_behind') rather than block
  * the event loop for seconds.
  */
-import type { DeviceKind } from '../../agent/record.js';
+import type { DeviceKind } from '../../core/record.js';
 import type { Driver, DriverContext } from '../driver.js';
 import type { SimulatorConfig } from './config.js';
 import type { DeviceSimulator } from './device.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BatterySignals, ChargerSignals } from '../../agent/record.js';
+import type { BatterySignals, ChargerSignals } from '../../core/record.js';
 import { BatterySimulator } from './battery.js';
 import { ChargerSimulator } from './charger.js';
 import type { SimulatedFault } from './config.js';

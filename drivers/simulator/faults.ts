@@ -5,7 +5,7 @@
  * Faults that cannot apply to the device kind (a charger has no cells, a pack no power stage) are
  * ignored and never labelled, so a label always means a physically present effect.
  */
-import type { DeviceKind } from '../../agent/record.js';
+import type { DeviceKind } from '../../core/record.js';
 import type { SimulatedFault, SimulatedFaultType } from './config.js';
 
 /** Device kinds each fault type applies to. */

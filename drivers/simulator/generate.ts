@@ -19,7 +19,7 @@
  * Severity = the type's default x log-normal(sigma 0.4); index = uniform cell/sensor.
  * Simplification: the stress factor is fixed at the device's initial state.
  */
-import type { DeviceKind } from '../../agent/record.js';
+import type { DeviceKind } from '../../core/record.js';
 import type { DriverReading } from '../driver.js';
 import { BatterySimulator } from './battery.js';
 import { ChargerSimulator } from './charger.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BatterySignals } from '../../agent/record.js';
+import type { BatterySignals } from '../../core/record.js';
 import { BatteryFeatureEngine, defaultEngineConfig } from './engine.js';
 import { gridVoltages } from './qv-capture.js';
 

@@ -4,7 +4,7 @@
  * the models consume. The offline training step calls the same feature functions (severson.ts,
  * trajectory.ts) on the published datasets, so serving and training cannot drift apart.
  */
-import type { BatterySignals } from '../../agent/record.js';
+import type { BatterySignals } from '../../core/record.js';
 import {
   ROLLING_SIGNALS,
   type CapacityPoint,

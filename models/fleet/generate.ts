@@ -16,8 +16,8 @@
  * depends on the live state. After the failure the charger is out of service: no more rows.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { parseFlags } from '../../agent/commands/command.js';
-import type { PendingRecord } from '../../agent/record.js';
+import { parseFlags } from '../../core/flags.js';
+import type { PendingRecord } from '../../core/record.js';
 import { planFleet, simulateDevice } from '../../drivers/simulator/index.js';
 import { CHARGER_FEATURES, PACK_FEATURES, featureValues, updateState, type DeviceState } from '../scoring/features.js';
 import { ChargerHazard } from './charger-hazard.js';

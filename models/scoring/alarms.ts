@@ -8,7 +8,7 @@
  * an episode does not re-fire it.
  */
 import type { AlarmRuleConfig } from '../config.js';
-import type { AlarmPayload, BatterySignals, ChargerSignals, DeviceKind } from '../../agent/record.js';
+import type { AlarmPayload, BatterySignals, ChargerSignals, DeviceKind } from '../../core/record.js';
 
 /** Raw-signal values a rule can name: the record's numeric fields plus a few derived ones. */
 export function signalValues(kind: DeviceKind, body: BatterySignals | ChargerSignals): Record<string, number> {

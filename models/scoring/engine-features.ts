@@ -9,7 +9,7 @@
  * of cellVoltagesV). A device whose records never carry them gets no trajectory features.
  */
 import type { Logger } from 'pino';
-import type { BatterySignals } from '../../agent/record.js';
+import type { BatterySignals } from '../../core/record.js';
 import { BatteryFeatureEngine, defaultEngineConfig } from '../features/engine.js';
 import { TRAJECTORY_FEATURE_NAMES } from '../features/trajectory.js';
 

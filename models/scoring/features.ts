@@ -8,7 +8,7 @@
  * tolerate irregular sampling (the decay uses the real gap between records) and survive restarts
  * as two numbers each.
  */
-import type { BatterySignals, ChargerSignals, PendingRecord } from '../../agent/record.js';
+import type { BatterySignals, ChargerSignals, PendingRecord } from '../../core/record.js';
 
 const HOUR_S = 3600;
 const DAY_S = 86_400;

@@ -12,7 +12,7 @@
  * because prediction outputs are numbers; the code is ordered so that larger means more urgent.
  */
 import type { MaintenanceConfig } from '../config.js';
-import type { AlarmSeverity } from '../../agent/record.js';
+import type { AlarmSeverity } from '../../core/record.js';
 
 export const MAINTENANCE_LEVELS = ['NONE', 'WITHIN_30_DAYS', 'WITHIN_7_DAYS', 'IMMEDIATE'] as const;
 export type MaintenanceLevel = (typeof MAINTENANCE_LEVELS)[number];

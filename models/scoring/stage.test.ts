@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../agent/clock.js';
-import type { PendingRecord } from '../../agent/record.js';
+import { ManualClock } from '../../core/clock.js';
+import type { PendingRecord } from '../../core/record.js';
 import { scoringSchema } from '../config.js';
 import { ScoringStage } from './stage.js';
 

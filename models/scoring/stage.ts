@@ -13,8 +13,8 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Clock } from '../../agent/clock.js';
-import type { AlarmPayload, DeviceKind, PendingRecord, PredictionPayload } from '../../agent/record.js';
+import type { Clock } from '../../core/clock.js';
+import type { AlarmPayload, DeviceKind, PendingRecord, PredictionPayload } from '../../core/record.js';
 import type { ScoringConfig } from '../config.js';
 import { AlarmEvaluator, signalValues, type AlarmState } from './alarms.js';
 import { TrajectoryFeatures, needsTrajectory } from './engine-features.js';

@@ -79,8 +79,8 @@
  */
 import type Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
-import type { Clock } from '../../agent/clock.js';
-import { sequenced, type EdgeRecord, type PendingRecord } from '../../agent/record.js';
+import type { Clock } from '../../core/clock.js';
+import { sequenced, type EdgeRecord, type PendingRecord } from '../../core/record.js';
 import { ALL_RECORD_TYPES, SizeCap } from './cap.js';
 import { RowCounter } from './counters.js';
 import { SinkCursors } from './cursors.js';

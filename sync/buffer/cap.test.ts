@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { EdgeRecord, PendingRecord } from '../../agent/record.js';
+import type { EdgeRecord, PendingRecord } from '../../core/record.js';
 import type { RecordBuffer } from './buffer.js';
 import type { AppendResult } from './types.js';
 import { alarmRecord, batteryRecord, chargerRecord, openTestBuffer, predictionRecord, tempDir } from './test-support.js';
-import type { ManualClock } from '../../agent/clock.js';
+import type { ManualClock } from '../../core/clock.js';
 
 const CAP = 256 * 1024;
 

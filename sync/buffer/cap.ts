@@ -4,7 +4,7 @@
  * transaction, so a crash never leaves a half-enforced cap.
  */
 import type Database from 'better-sqlite3';
-import { isDroppable, type RecordType } from '../../agent/record.js';
+import { isDroppable, type RecordType } from '../../core/record.js';
 import { T } from './schema.js';
 
 /** Every record type, checked complete by the compiler; the droppable ones come from isDroppable. */

@@ -23,7 +23,7 @@ const DEVICES = ['pack-1', 'pack-2', 'evse-1'];
 const CHILD = `
 import { writeSync } from 'node:fs';
 import { RecordBuffer } from ${JSON.stringify(pathToFileURL(COMPILED).href)};
-import { SystemClock } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/agent/clock.js')).href)};
+import { SystemClock } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/core/clock.js')).href)};
 const devices = ${JSON.stringify(DEVICES)};
 const buffer = RecordBuffer.open({ path: process.env.BUFFER_PATH, maxBytes: 1e12, synchronous: 'full',
   retentionMs: 3600000, sinks: ['a'], clock: new SystemClock() });

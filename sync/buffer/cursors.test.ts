@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { DEAD_LETTER_KEEP, type RecordBuffer } from './buffer.js';
 import { batteryRecord, openTestBuffer, tempDir } from './test-support.js';
-import type { ManualClock } from '../../agent/clock.js';
+import type { ManualClock } from '../../core/clock.js';
 
 const HOUR = 3_600_000;
 

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { join } from 'node:path';
-import { ManualClock } from '../../agent/clock.js';
+import { ManualClock } from '../../core/clock.js';
 import type { RecordBuffer } from './buffer.js';
 import { alarmRecord, batteryRecord, openTestBuffer, tempDir } from './test-support.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { idempotencyKey, type EdgeRecord, type PendingRecord } from '../../agent/record.js';
-import { ManualClock } from '../../agent/clock.js';
+import { idempotencyKey, type EdgeRecord, type PendingRecord } from '../../core/record.js';
+import { ManualClock } from '../../core/clock.js';
 import type { RecordBuffer } from './buffer.js';
 import { alarmRecord, batteryRecord, chargerRecord, GATEWAY, openTestBuffer, predictionRecord, tempDir } from './test-support.js';
 

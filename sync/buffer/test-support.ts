@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../../agent/clock.js';
-import type { PendingRecord } from '../../agent/record.js';
+import { ManualClock } from '../../core/clock.js';
+import type { PendingRecord } from '../../core/record.js';
 import { RecordBuffer } from './buffer.js';
 import type { BufferOptions } from './types.js';
 

@@ -1,6 +1,6 @@
 /** The buffer's public types: the contract the drain loop and the agent pipeline code against. */
-import type { Clock } from '../../agent/clock.js';
-import type { EdgeRecord } from '../../agent/record.js';
+import type { Clock } from '../../core/clock.js';
+import type { EdgeRecord } from '../../core/record.js';
 
 /**
  * Why a record was dropped. Extend only with documented reasons (see buffer.ts).

@@ -16,7 +16,7 @@
  * - Reconnects (and batches that made no progress) wait with full-jitter exponential backoff.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../../agent/clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { BufferedRecord, RecordBuffer } from '../buffer/buffer.js';
 import type { Sink } from '../sink.js';
 import { setSinkState, type DrainState, type SinkMetrics } from '../metrics.js';

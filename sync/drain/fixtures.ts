@@ -2,7 +2,7 @@
  * Realistic records for sink tests and benchmarks (no test framework imports, so the benchmarks
  * and the crash-test child process can use it from dist/).
  */
-import type { PendingRecord } from '../../agent/record.js';
+import type { PendingRecord } from '../../core/record.js';
 
 /** Battery, charger, prediction and alarm records in rotation, `ts` spaced `stepMs` apart. */
 export function makePendingRecords(count: number, opts: { gatewayId?: string; startTs?: number; stepMs?: number; devices?: number } = {}): PendingRecord[] {

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { EdgeRecord } from '../../agent/record.js';
+import type { EdgeRecord } from '../../core/record.js';
 import type { KafkaConfig } from '../config.js';
 import type { Sink, WriteResult } from '../sink.js';
 

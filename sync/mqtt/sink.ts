@@ -18,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { EdgeRecord } from '../../agent/record.js';
+import type { EdgeRecord } from '../../core/record.js';
 import type { MqttConfig } from '../config.js';
 import type { Sink, WriteResult } from '../sink.js';
 import { fillTemplate, toMessages } from './topics.js';

@@ -1,5 +1,5 @@
 /** Topic templates and payloads: pure functions, tested on their own. */
-import type { EdgeRecord } from '../../agent/record.js';
+import type { EdgeRecord } from '../../core/record.js';
 import type { MqttConfig } from '../config.js';
 
 export type TopicTemplates = MqttConfig['topics'];

@@ -8,7 +8,7 @@
  * CopyInResponse send the data and CopyDone, finish on ReadyForQuery (or the server's error).
  */
 import type pg from 'pg';
-import type { EdgeRecord } from '../../agent/record.js';
+import type { EdgeRecord } from '../../core/record.js';
 import { COLUMNS, type ColumnKind, type TableName } from './rows.js';
 
 interface CopyConnection {

@@ -3,7 +3,7 @@
  * Every table also keeps the full record as JSONB (`record`), so nothing the model carries is lost
  * even when no column exists for it yet.
  */
-import type { EdgeRecord } from '../../agent/record.js';
+import type { EdgeRecord } from '../../core/record.js';
 
 /** How a column's values travel: as a typed array parameter, converted in SQL where needed. */
 export type ColumnKind = 'text' | 'float8' | 'int8' | 'int4' | 'bool' | 'jsonb' | 'ts' | 'textarr';

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { EdgeRecord } from '../../agent/record.js';
+import type { EdgeRecord } from '../../core/record.js';
 import type { TimescaleConfig } from '../config.js';
 import type { Sink, WriteResult } from '../sink.js';
 import { setupTimescale, type TimescaleMode } from './hypertables.js';

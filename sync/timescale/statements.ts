@@ -5,7 +5,7 @@
  * - `values`: classic multi-row INSERT ... VALUES (...), (...) in chunks under the 65,535-parameter
  *   limit of the protocol. Kept for comparison (bench/drain.bench.ts measures both).
  */
-import type { EdgeRecord } from '../../agent/record.js';
+import type { EdgeRecord } from '../../core/record.js';
 import { COLUMNS, type Column, type ColumnKind, type TableName } from './rows.js';
 
 const ARRAY_TYPE: Record<ColumnKind, string> = {

@@ -11,7 +11,7 @@ import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliBuilt } from '../../agent/test-support.js';
-import { SystemClock } from '../../agent/clock.js';
+import { SystemClock } from '../../core/clock.js';
 import { RecordBuffer } from '../../sync/buffer/index.js';
 import { AgentRun, liveRuns, prng, sleep, type RunEnd } from './agent-run.js';
 import { applySinks, drawPlan, fillDisk, freeDisk, setClock, type Plan } from './faults.js';

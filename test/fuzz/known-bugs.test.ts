@@ -4,7 +4,7 @@
  * once the owner's fix lands. Both below are fixed (commit f2e3f63).
  */
 import { describe, expect, it } from 'vitest';
-import type { EdgeRecord } from '../../agent/record.js';
+import type { EdgeRecord } from '../../core/record.js';
 import { ConfigError, parseConfig } from '../../config/load.js';
 import { toMessage } from '../../sync/kafka/sink.js';
 

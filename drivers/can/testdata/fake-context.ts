@@ -1,7 +1,7 @@
 /** A DriverContext that records everything a driver does, for tests. */
 import { pino } from 'pino';
-import { ManualClock } from '../../../agent/clock.js';
-import type { DeviceKind } from '../../../agent/record.js';
+import { ManualClock } from '../../../core/clock.js';
+import type { DeviceKind } from '../../../core/record.js';
 import type { DriverContext, DriverReading, DriverState } from '../../driver.js';
 
 export interface RecordingContext extends DriverContext {

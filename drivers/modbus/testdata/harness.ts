@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { ManualClock } from '../../../agent/clock.js';
-import type { DeviceKind } from '../../../agent/record.js';
+import { ManualClock } from '../../../core/clock.js';
+import type { DeviceKind } from '../../../core/record.js';
 import type { DriverContext, DriverReading, DriverState } from '../../driver.js';
 import type { Table } from '../map-schema.js';
 

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { Agent } from '../../agent/agent.js';
-import { freePort } from '../../sync/free-port.js';
-import { parseConfig } from '../load.js';
-import { exposedNames, metricNames, promForTest } from './promql.js';
-import { GRAFANA_DIR, loadDashboards, targetsOf, variablesOf, variableQuery, type Json } from './test-support.js';
+import { Agent } from '../agent/agent.js';
+import { freePort } from '../sync/free-port.js';
+import { parseConfig } from '../config/load.js';
+import { exposedNames, metricNames, promForTest } from '../config/grafana/promql.js';
+import { GRAFANA_DIR, loadDashboards, targetsOf, variablesOf, variableQuery, type Json } from '../config/grafana/test-support.js';
 
 const has = (bin: string) => spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0;
 const hasPromtool = has('promtool');
