@@ -4,7 +4,7 @@
  * never silently falls back to a default.
  */
 import { z } from 'zod';
-import { driverBlocks } from '../drivers/config.js';
+import { driverBlocks, expandDevices } from '../drivers/config.js';
 import { sinksSchema } from '../sync/config.js';
 import { scoringSchema } from '../models/config.js';
 import { sizeSchema } from './units.js';
@@ -24,7 +24,7 @@ export const deviceSchema = z
   .strictObject({
     id: idSchema,
     kind: z.enum(['battery', 'charger']),
-    driver: z.enum(['simulator', 'can', 'modbus', 'serial']),
+    driver: z.enum(['simulator', 'can', 'modbus', 'serial', 'ocpp']),
     /** What to run while the hardware is absent. */
     fallback: z.enum(['none', 'simulator']).default('none'),
     /** How often a record is emitted (wall-clock ms). */
@@ -44,6 +44,9 @@ export const deviceSchema = z
         path: [device.driver],
         message: `driver "${device.driver}" needs a "${device.driver}:" block with its settings`,
       });
+    }
+    if (device.driver === 'ocpp' && device.kind !== 'charger') {
+      ctx.addIssue({ code: 'custom', path: ['kind'], message: 'driver "ocpp" reads chargers: kind must be charger' });
     }
   });
 export type DeviceConfig = z.infer<typeof deviceSchema>;
@@ -85,7 +88,7 @@ export const configSchema = z.strictObject({
       retention_cron: cronSchema.default('7 * * * *'),
     })
     .prefault({}),
-  devices: z.array(deviceSchema).default([]),
+  devices: z.array(deviceSchema).default([]).transform(expandDevices),
   sinks: sinksSchema,
   scoring: scoringSchema,
 }).superRefine((config, ctx) => {

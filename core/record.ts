@@ -66,12 +66,20 @@ export type ChargerErrorCode = (typeof OCPP_ERROR_CODES)[number];
 export interface ChargerSignals {
   connectorStatus?: ConnectorStatus;
   powerW?: number;
+  /** Current to the EV; where the charger reports it per phase, the largest phase current. */
+  currentA?: number;
+  /** Supply voltage; where the charger reports it per phase, the highest phase voltage. */
+  voltageV?: number;
+  /** The EV's state of charge, when the charger reports it (DC chargers, ISO 15118). */
+  evSocPct?: number;
   /** Lifetime energy meter of the connector. */
   energyDeliveredWh?: number;
   /** Energy delivered in the current (or last) session. */
   sessionEnergyWh?: number;
   temperatureC?: number;
   errorCodes?: ChargerErrorCode[];
+  /** The charger vendor's own error code (OCPP vendorErrorCode), verbatim, while one is reported. */
+  vendorErrorCode?: string;
   uptimeS?: number;
   sessionCount?: number;
   sinceMaintenanceS?: number;

@@ -27,5 +27,9 @@ export async function createDriver(device: DeviceConfig): Promise<Driver> {
       const { createSerialDriver } = await import('./serial/driver.js');
       return createSerialDriver(device);
     }
+    case 'ocpp': {
+      const { OcppDriver } = await import('./ocpp/driver.js');
+      return new OcppDriver(device.ocpp!, device.id);
+    }
   }
 }

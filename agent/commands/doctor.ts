@@ -49,6 +49,11 @@ function deviceCheck(device: DeviceConfig): Check {
     case 'modbus':
       if (device.modbus!.transport === 'rtu') return exists(device.modbus!.path ?? '', 'serial port', 'check the RS-485 adapter and its path');
       return { status: 'ok', name, detail: `Modbus TCP ${device.modbus!.host}:${device.modbus!.port} (probed by the agent)` };
+    case 'ocpp': {
+      const ocpp = device.ocpp!;
+      const target = ocpp.mode === 'proxy' ? `proxy to ${ocpp.csms!.url}` : 'standalone central system';
+      return { status: 'ok', name, detail: `OCPP connector on ${ocpp.listen}${ocpp.path} (${target}; the charger connects to the agent)` };
+    }
     case 'can': {
       const can = device.can!;
       if (can.replay) return exists(can.replay.file, 'replay log', 'fix can.replay.file');
@@ -105,6 +110,12 @@ function upstreamChecks(config: AgentConfig): Array<Promise<Check>> {
       checks.push(tcpCheck(`sink kafka ${broker}`, broker.slice(0, at), Number(broker.slice(at + 1))));
     }
   }
+  // Every CSMS an OCPP proxy forwards to (once per URL, however many connectors share it).
+  const csmsUrls = new Set(config.devices.flatMap((d) => (d.driver === 'ocpp' && d.ocpp?.csms ? [d.ocpp.csms.url] : [])));
+  for (const csms of csmsUrls) {
+    const url = new URL(csms);
+    checks.push(tcpCheck(`csms ${csms}`, url.hostname, Number(url.port || (url.protocol === 'wss:' ? 443 : 80))));
+  }
   return checks;
 }
 
@@ -116,7 +127,7 @@ export const doctorCommand: Command = {
 Prints one line per check (ok / warn / FAIL) with a fix hint for each problem:
 the Node.js runtime (releases known to crash the agent), the config file, the data folder's permissions, each device's serial port, CAN interface or
 replay file, every shipped model against its card (sha256), and a TCP connection to each
-configured upstream. Exits 0 when no check failed, 1 otherwise.`,
+configured upstream (sinks, and the CSMS of each OCPP proxy). Exits 0 when no check failed, 1 otherwise.`,
   async run(args) {
     const { flags } = parseFlags(args);
     const file = configPath(flags);
