@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import { createDriver } from './registry.js';
 
-const EXPECTED_TYPE: Record<string, string> = { simulator: 'simulator', can: 'can', modbus: 'modbus', serial: 'serial' };
+const EXPECTED_TYPE: Record<string, string> = { simulator: 'simulator', can: 'can', modbus: 'modbus', serial: 'serial', ocpp: 'ocpp' };
 
 describe('driver registry', () => {
-  for (const driver of ['can', 'modbus', 'serial']) {
+  for (const driver of ['can', 'modbus', 'serial', 'ocpp']) {
     it(`builds every device in drivers/${driver}/example.yaml`, async () => {
       const file = new URL(`./${driver}/example.yaml`, import.meta.url).pathname;
       const config = parseConfig(readFileSync(file, 'utf8'), file);

@@ -196,6 +196,7 @@ export class OcppEndpoint {
       }
       log.info('charger disconnected');
     });
+    for (let c = 1; c <= cp.connectors; c++) this.listeners.get(connectorDeviceId(cp.identity, c))?.setState('running');
     log.info({ protocol: client.protocol }, 'charger connected');
     if (this.config.mode === 'central_system') serveCentralSystem(session, this.config, this.now);
     else serveProxy(session, client.session.upstream as Upstream);

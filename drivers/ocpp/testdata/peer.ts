@@ -11,6 +11,7 @@
  * answer never came is re-sent, same id and payload, before anything newer.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 
@@ -152,11 +153,15 @@ export class RawCsms {
   dieOn: ((action: string, payload: Record<string, unknown>) => boolean) | undefined;
   readonly answersTo = new Map<string, (frame: Frame) => void>();
 
-  constructor(private readonly passwords: Record<string, string> = {}) {}
+  constructor(
+    private readonly passwords: Record<string, string> = {},
+    private readonly tls?: { cert: Buffer; key: Buffer },
+  ) {}
 
   async start(port = 0): Promise<number> {
     const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has('ocpp1.6') ? 'ocpp1.6' : false) });
-    const http = createServer((_req, res) => res.writeHead(404).end());
+    const http = this.tls ? createTlsServer(this.tls) : createServer();
+    http.on('request', (_req, res) => res.writeHead(404).end());
     http.on('upgrade', (req: IncomingMessage, socket, head) => {
       const identity = decodeURIComponent((req.url ?? '').split('/').pop() ?? '');
       const want = this.passwords[identity];
