@@ -9,7 +9,7 @@ import { startPgServer, type PgServer } from '../../sync/timescale/embedded-pg.j
 import { timescaleSinkFor } from '../../sync/timescale/test-support.js';
 import { DEVICES, WH_PER_CHARGING_STEP, connectorAt, fleetRecords, STEPS } from './fixtures.js';
 import { grafanaSql, type TimeRange, type VariableValue } from './macros.js';
-import { loadDashboards, targetsOf, variablesOf, variableQuery, type Dashboard, type Json } from './test-support.js';
+import { loadDashboards, panelRows as dashboardPanelRows, resolveVariables as resolveDashboardVariables, targetsOf, type Dashboard, type Json } from './test-support.js';
 
 let server: PgServer | undefined;
 let startError = '';
@@ -36,29 +36,12 @@ afterAll(async () => {
 
 const sqlDashboards = loadDashboards().filter((d) => targetsOf(d).some((t) => t.datasource.uid === 'ev-edge-timescale'));
 
-/** Resolves the dashboard's variables in order, like Grafana with "All" selected for multi-value ones. */
-async function resolveVariables(d: Dashboard): Promise<Record<string, VariableValue>> {
-  const vars: Record<string, VariableValue> = {};
-  for (const v of variablesOf(d)) {
-    const multi = Boolean(v.multi || v.includeAll);
-    if (v.type === 'constant') vars[v.name] = { values: [String(v.query)], multi: false };
-    else if (v.type === 'custom') vars[v.name] = { values: String(v.query).split(',').map((s) => s.trim()), multi };
-    else if (v.type === 'query') {
-      const rows = await server!.query(grafanaSql(variableQuery(v), vars, range));
-      const values = rows.map((r) => String(Object.values(r)[0]));
-      expect(values.length, `${d.file} $${v.name} has no values`).toBeGreaterThan(0);
-      vars[v.name] = { values: multi ? values : values.slice(0, 1), multi };
-    } else throw new Error(`${d.file}: variable type ${v.type} not handled`);
-  }
-  return vars;
-}
+const query = (sql: string) => server!.query(sql);
+const resolveVariables = (d: Dashboard) => resolveDashboardVariables(d, query, range);
 
 /** Runs one panel's SQL; returns the rows. */
-async function panelRows(file: string, title: string, vars?: Record<string, VariableValue>): Promise<Json[]> {
-  const d = sqlDashboards.find((x) => x.file === file)!;
-  const t = targetsOf(d).find((x) => x.panel === title);
-  if (!t) throw new Error(`${file}: no panel "${title}"`);
-  return server!.query(grafanaSql(t.target.rawSql, vars ?? (await resolveVariables(d)), range));
+function panelRows(file: string, title: string, vars?: Record<string, VariableValue>): Promise<Json[]> {
+  return dashboardPanelRows(sqlDashboards.find((x) => x.file === file)!, title, query, range, vars);
 }
 
 describe('dashboard SQL on the real schema', () => {

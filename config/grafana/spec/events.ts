@@ -110,18 +110,23 @@ ORDER BY gateway_id, device_id, ts DESC`, 'table')],
         },
         {
           type: 'table', title: 'Sessions and energy in range', w: 24, h: 7,
-          description: 'Sessions started = transitions into Charging; energy = sum of positive meter increments (a meter reset adds nothing).',
+          description: 'Sessions started = transitions into Charging from anything but a pause (SuspendedEV/EVSE); energy = sum of positive increments between rows that report the meter (a meter reset adds nothing). Rows without a status or a meter reading (e.g. OCPP heartbeats) are skipped, not read as zero.',
           overrides: [{ matcher: { id: 'byName', options: 'energy_kwh' }, properties: [{ id: 'unit', value: 'kwatth' }, { id: 'decimals', value: 2 }] }],
           targets: [sql(`
+WITH r AS (SELECT gateway_id, device_id, ts, seq, connector_status, energy_delivered_wh, charger_temperature_c FROM ${T} WHERE ${CHG}),
+status AS (SELECT gateway_id, device_id, connector_status,
+                  lag(connector_status) OVER (PARTITION BY gateway_id, device_id ORDER BY ts, seq) AS prev_status
+           FROM r WHERE connector_status IS NOT NULL),
+energy AS (SELECT gateway_id, device_id,
+                  energy_delivered_wh - lag(energy_delivered_wh) OVER (PARTITION BY gateway_id, device_id ORDER BY ts, seq) AS delta_wh
+           FROM r WHERE energy_delivered_wh IS NOT NULL)
 SELECT gateway_id AS gateway, device_id AS charger,
-       count(*) FILTER (WHERE connector_status = 'Charging' AND prev_status IS DISTINCT FROM 'Charging') AS sessions_started,
-       sum(greatest(energy_delivered_wh - prev_energy, 0)) / 1000 AS energy_kwh,
+       (SELECT count(*) FROM status s WHERE (s.gateway_id, s.device_id) = (r.gateway_id, r.device_id)
+          AND s.connector_status = 'Charging' AND coalesce(s.prev_status, '') NOT IN ('Charging', 'SuspendedEV', 'SuspendedEVSE')) AS sessions_started,
+       (SELECT coalesce(sum(greatest(e.delta_wh, 0)), 0) FROM energy e WHERE (e.gateway_id, e.device_id) = (r.gateway_id, r.device_id)) / 1000 AS energy_kwh,
        count(*) FILTER (WHERE connector_status = 'Faulted') AS faulted_rows,
        max(charger_temperature_c) AS max_temp_c
-FROM (SELECT gateway_id, device_id, connector_status, energy_delivered_wh, charger_temperature_c,
-             lag(connector_status) OVER w AS prev_status, lag(energy_delivered_wh) OVER w AS prev_energy
-      FROM ${T} WHERE ${CHG}
-      WINDOW w AS (PARTITION BY gateway_id, device_id ORDER BY ts)) s
+FROM r
 GROUP BY 1, 2 ORDER BY 1, 2`, 'table')],
         },
       ],
@@ -134,8 +139,8 @@ GROUP BY 1, 2 ORDER BY 1, 2`, 'table')],
           targets: [sql(`
 SELECT $__timeGroupAlias(ts, $__interval), device_id AS metric, sum(delta_wh) / 1000 AS energy_kwh
 FROM (SELECT ts, device_id,
-             greatest(energy_delivered_wh - lag(energy_delivered_wh) OVER (PARTITION BY gateway_id, device_id ORDER BY ts), 0) AS delta_wh
-      FROM ${T} WHERE ${CHG}) d
+             greatest(energy_delivered_wh - lag(energy_delivered_wh) OVER (PARTITION BY gateway_id, device_id ORDER BY ts, seq), 0) AS delta_wh
+      FROM ${T} WHERE ${CHG} AND energy_delivered_wh IS NOT NULL) d
 GROUP BY 1, 2 ORDER BY 1`)],
         },
         {
