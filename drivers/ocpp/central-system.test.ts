@@ -3,26 +3,21 @@
  * boot, status changes, the local authorisation list, a full transaction with meter values, a
  * charger reconnect mid-transaction, bad messages, and actions the gateway does not answer.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { at, chargerOf, meterValues, ocppConfig, PASSWORD, startConnectors, type RunningEndpoint } from './testdata/harness.js';
+import { describe, expect, it } from 'vitest';
+import { at, chargerOf, meterValues, ocppConfig, PASSWORD, startConnectors, testRig } from './testdata/harness.js';
 import { RawChargePoint, waitFor } from './testdata/peer.js';
 
-let endpoint: RunningEndpoint | undefined;
-const peers: RawChargePoint[] = [];
-afterEach(async () => {
-  for (const p of peers.splice(0)) await p.stop();
-  await endpoint?.stop();
-  endpoint = undefined;
-});
+const rig = testRig();
+const peers = rig.peers;
 
 async function setUp(): Promise<RawChargePoint> {
-  endpoint = await startConnectors(
+  rig.endpoint = await startConnectors(
     ocppConfig({
       mode: 'central_system',
       authorization_list: [{ id_tag: 'TAG-OK' }, { id_tag: 'TAG-BLOCKED', status: 'Blocked' }, { id_tag: 'TAG-OLD', expiry: '2020-01-01T00:00:00Z' }],
     }),
   );
-  const cp = new RawChargePoint(endpoint.url, 'CP1', { password: PASSWORD, reconnectMs: 50 });
+  const cp = new RawChargePoint(rig.endpoint.url, 'CP1', { password: PASSWORD, reconnectMs: 50 });
   peers.push(cp);
   await cp.connect();
   return cp;
@@ -38,7 +33,7 @@ describe('OCPP standalone central system (1.6-J) with an independent charge poin
     const beat = await cp.call('Heartbeat', {});
     expect(Object.keys(beat![2] as object)).toEqual(['currentTime']);
     // Boot and heartbeat say the charger is alive: both connectors get their standing state.
-    expect(chargerOf(endpoint!.ctx('CP1.2'))).toEqual([{ errorCodes: [], sessionCount: 0 }, { errorCodes: [], sessionCount: 0 }]);
+    expect(chargerOf(rig.endpoint!.ctx('CP1.2'))).toEqual([{ errorCodes: [], sessionCount: 0 }, { errorCodes: [], sessionCount: 0 }]);
   });
 
   it('answers Authorize from the local list: accepted, blocked, expired, unknown', async () => {
@@ -62,10 +57,10 @@ describe('OCPP standalone central system (1.6-J) with an independent charge poin
     await cp.call('MeterValues', meterValues(1, transactionId, 1, 51.0, 7_200));
 
     // The charger drops and comes back (a reboot of its modem, say): stale, then running again.
-    const ctx = endpoint!.ctx('CP1.1');
+    const ctx = rig.endpoint!.ctx('CP1.1');
     await cp.stop();
     await waitFor(() => ctx.state === 'stale', 2000, 'stale after the charger dropped');
-    const again = new RawChargePoint(endpoint!.url, 'CP1', { password: PASSWORD });
+    const again = new RawChargePoint(rig.endpoint!.url, 'CP1', { password: PASSWORD });
     peers.push(again);
     await again.connect();
     await again.call('MeterValues', meterValues(1, transactionId, 2, 52.5, 7_100));
@@ -90,6 +85,6 @@ describe('OCPP standalone central system (1.6-J) with an independent charge poin
     expect((await cp.sendText(JSON.stringify([2, 'x-3', 'Heartbeat', { extra: 1 }])))?.slice(0, 3)).toEqual([4, 'x-3', 'PropertyConstraintViolation']);
     expect((await cp.sendText('[2]'))?.slice(0, 3)).toEqual([4, '-1', 'RpcFrameworkError']);
     expect(cp.online).toBe(true);
-    expect(endpoint!.ctx('CP1.1').reasonCounts()).toEqual({ not_implemented: 1, occurrence_constraint_violation: 1, property_constraint_violation: 1, rpc_framework_error: 1 });
+    expect(rig.endpoint!.ctx('CP1.1').reasonCounts()).toEqual({ not_implemented: 1, occurrence_constraint_violation: 1, property_constraint_violation: 1, rpc_framework_error: 1 });
   });
 });

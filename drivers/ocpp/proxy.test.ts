@@ -4,25 +4,19 @@
  * records follow the messages, and the heart of the design: across a CSMS outage in the middle of
  * a transaction no transaction message is lost or reordered.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { at, chargerOf, CSMS_PASSWORD, meterValues, ocppConfig, PASSWORD, startConnectors, type RunningEndpoint } from './testdata/harness.js';
+import { describe, expect, it } from 'vitest';
+import { at, chargerOf, CSMS_PASSWORD, meterValues, ocppConfig, PASSWORD, startConnectors, testRig } from './testdata/harness.js';
 import { RawChargePoint, RawCsms, waitFor } from './testdata/peer.js';
 
-let endpoint: RunningEndpoint | undefined;
-const peers: Array<{ stop(): Promise<void> }> = [];
-
-afterEach(async () => {
-  for (const p of peers.splice(0)) await p.stop();
-  await endpoint?.stop();
-  endpoint = undefined;
-});
+const rig = testRig();
+const peers = rig.peers;
 
 async function setUp(): Promise<{ csms: RawCsms; csmsPort: number; cp: RawChargePoint }> {
   const csms = new RawCsms({ CP1: CSMS_PASSWORD, CP2: CSMS_PASSWORD });
   const csmsPort = await csms.start();
   peers.push(csms);
-  endpoint = await startConnectors(ocppConfig({ mode: 'proxy', csms: { url: `ws://127.0.0.1:${csmsPort}/ocpp` } }));
-  const cp = new RawChargePoint(endpoint.url, 'CP1', { password: PASSWORD, reconnectMs: 50 });
+  rig.endpoint = await startConnectors(ocppConfig({ mode: 'proxy', csms: { url: `ws://127.0.0.1:${csmsPort}/ocpp` } }));
+  const cp = new RawChargePoint(rig.endpoint.url, 'CP1', { password: PASSWORD, reconnectMs: 50 });
   peers.push(cp);
   await cp.connect();
   return { csms, csmsPort, cp };
@@ -45,13 +39,13 @@ describe('OCPP proxy (1.6-J) between independent peers', () => {
     expect(answer).toEqual([3, 'csms-call-7', { status: 'Accepted' }]);
     expect(cp.received).toEqual([[2, 'csms-call-7', 'ChangeAvailability', { connectorId: 1, type: 'Inoperative' }]]);
 
-    const c1 = chargerOf(endpoint!.ctx('CP1.1'));
+    const c1 = chargerOf(rig.endpoint!.ctx('CP1.1'));
     expect(c1.at(-1)).toEqual({ connectorStatus: 'Faulted', errorCodes: ['GroundFailure'], vendorErrorCode: 'E-17', sessionCount: 0 });
-    expect(endpoint!.ctx('CP1.1').readings.at(-1)!.ts).toBe(Date.parse(at(0)));
-    expect(endpoint!.ctx('CP1.1').readings.every((r) => r.source === 'hardware')).toBe(true);
-    expect(chargerOf(endpoint!.ctx('CP1.2')).at(-1)).toEqual({ connectorStatus: 'Available', errorCodes: [], sessionCount: 0 });
-    expect(endpoint!.ctx('CP2.1').readings).toEqual([]);
-    expect(endpoint!.ctx('CP2.1').state).toBe('stale');
+    expect(rig.endpoint!.ctx('CP1.1').readings.at(-1)!.ts).toBe(Date.parse(at(0)));
+    expect(rig.endpoint!.ctx('CP1.1').readings.every((r) => r.source === 'hardware')).toBe(true);
+    expect(chargerOf(rig.endpoint!.ctx('CP1.2')).at(-1)).toEqual({ connectorStatus: 'Available', errorCodes: [], sessionCount: 0 });
+    expect(rig.endpoint!.ctx('CP2.1').readings).toEqual([]);
+    expect(rig.endpoint!.ctx('CP2.1').state).toBe('stale');
   });
 
   it('loses and reorders no transaction message across a CSMS outage in the middle of a transaction', async () => {
@@ -72,7 +66,7 @@ describe('OCPP proxy (1.6-J) between independent peers', () => {
     // While the CSMS is away the gateway refuses the charger (it does not pretend to be the CSMS).
     await waitFor(() => cp.lastUpgradeStatus === 503, 3000, 'a refused reconnect');
     expect(cp.online).toBe(false);
-    await waitFor(() => endpoint!.ctx('CP1.1').state === 'stale', 1000, 'connector stale');
+    await waitFor(() => rig.endpoint!.ctx('CP1.1').state === 'stale', 1000, 'connector stale');
 
     await csms.start(csmsPort);
     await Promise.all([inFlight, ...queued]);
@@ -88,7 +82,7 @@ describe('OCPP proxy (1.6-J) between independent peers', () => {
     expect(csms.log.filter((e) => e.frame[0] === 2).map((e) => e.text)).toEqual(cp.sent.map((s) => JSON.stringify([2, s.id, s.action, s.payload])));
 
     // Records: energy and session energy from the charger's own numbers, dated by its timestamps.
-    const ctx = endpoint!.ctx('CP1.1');
+    const ctx = rig.endpoint!.ctx('CP1.1');
     const readings = chargerOf(ctx);
     const last = readings.at(-1)!;
     expect(last).toMatchObject({ energyDeliveredWh: 125_250, sessionEnergyWh: 5_250, sessionCount: 1 });
@@ -98,12 +92,12 @@ describe('OCPP proxy (1.6-J) between independent peers', () => {
     expect(meter[0]).toMatchObject({ powerW: 11_040, currentA: 16.1, voltageV: 231, temperatureC: 41.5, sessionEnergyWh: 1_500 });
     expect(meter[0]!.evSocPct).toBeUndefined();
     expect(ctx.states).toContain('stale');
-    expect(endpoint!.drivers[0]!.sharedEndpoint!.errorCounts().csms_unreachable).toBeGreaterThan(0);
+    expect(rig.endpoint!.drivers[0]!.sharedEndpoint!.errorCounts().csms_unreachable).toBeGreaterThan(0);
   });
 
   it('answers malformed and schema-invalid messages with CALLERRORs, forwards none of them, and leaves other chargers alone', async () => {
     const { csms, cp } = await setUp();
-    const other = new RawChargePoint(endpoint!.url, 'CP2', { password: PASSWORD });
+    const other = new RawChargePoint(rig.endpoint!.url, 'CP2', { password: PASSWORD });
     peers.push(other);
     await other.connect();
     const before = csms.log.length;
@@ -117,10 +111,10 @@ describe('OCPP proxy (1.6-J) between independent peers', () => {
     // The other charger's transaction goes through meanwhile.
     const start = await other.call('StartTransaction', { connectorId: 1, idTag: 'TAG-2', meterStart: 0, timestamp: at(0) });
     expect(start![0]).toBe(3);
-    expect(chargerOf(endpoint!.ctx('CP2.1')).at(-1)).toMatchObject({ sessionCount: 1, energyDeliveredWh: 0 });
+    expect(chargerOf(rig.endpoint!.ctx('CP2.1')).at(-1)).toMatchObject({ sessionCount: 1, energyDeliveredWh: 0 });
 
-    const ctx = endpoint!.ctx('CP1.1');
+    const ctx = rig.endpoint!.ctx('CP1.1');
     expect(ctx.reasonCounts()).toEqual({ format_violation: 1, not_implemented: 1, occurrence_constraint_violation: 1, rpc_framework_error: 1 });
-    expect(endpoint!.ctx('CP2.1').errors).toEqual([]);
+    expect(rig.endpoint!.ctx('CP2.1').errors).toEqual([]);
   });
 });

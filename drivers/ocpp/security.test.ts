@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CSMS_PASSWORD, ocppConfig, PASSWORD, startConnectors, type RunningEndpoint } from './testdata/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CSMS_PASSWORD, ocppConfig, PASSWORD, startConnectors, testRig } from './testdata/harness.js';
 import { RawChargePoint, RawCsms, waitFor } from './testdata/peer.js';
 
 const haveOpenssl = (() => {
@@ -20,13 +20,8 @@ const haveOpenssl = (() => {
   }
 })();
 
-let endpoint: RunningEndpoint | undefined;
-const peers: Array<{ stop(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const p of peers.splice(0)) await p.stop();
-  await endpoint?.stop();
-  endpoint = undefined;
-});
+const rig = testRig();
+const peers = rig.peers;
 
 async function refused(url: string, identity: string, password: string | undefined): Promise<number | undefined> {
   const cp = new RawChargePoint(url, identity, { ...(password !== undefined ? { password } : {}) });
@@ -46,15 +41,15 @@ describe.skipIf(!haveOpenssl)('OCPP security profiles 1-2 (needs openssl to make
   });
 
   it('admits only allow-listed identities with their password, on the configured path, and counts each refusal', async () => {
-    endpoint = await startConnectors(ocppConfig({ mode: 'central_system' }));
-    expect(await refused(endpoint.url, 'CP-STRANGER', PASSWORD)).toBe(404);
-    expect(await refused(endpoint.url, 'CP1', 'not-the-right-password')).toBe(401);
-    expect(await refused(endpoint.url, 'CP1', undefined)).toBe(401);
-    expect(await refused(endpoint.url.replace('/ocpp', '/other'), 'CP1', PASSWORD)).toBe(404);
-    const good = new RawChargePoint(endpoint.url, 'CP1', { password: PASSWORD });
+    rig.endpoint = await startConnectors(ocppConfig({ mode: 'central_system' }));
+    expect(await refused(rig.endpoint.url, 'CP-STRANGER', PASSWORD)).toBe(404);
+    expect(await refused(rig.endpoint.url, 'CP1', 'not-the-right-password')).toBe(401);
+    expect(await refused(rig.endpoint.url, 'CP1', undefined)).toBe(401);
+    expect(await refused(rig.endpoint.url.replace('/ocpp', '/other'), 'CP1', PASSWORD)).toBe(404);
+    const good = new RawChargePoint(rig.endpoint.url, 'CP1', { password: PASSWORD });
     peers.push(good);
     await good.connect();
-    expect(endpoint.drivers[0]!.sharedEndpoint!.errorCounts()).toEqual({ bad_password: 1, no_password: 1, unknown_identity: 2 });
+    expect(rig.endpoint.drivers[0]!.sharedEndpoint!.errorCounts()).toEqual({ bad_password: 1, no_password: 1, unknown_identity: 2 });
   });
 
   it('profile 2: chargers connect over TLS with basic auth, and the proxy reaches a wss:// CSMS with its own password', async () => {
@@ -62,18 +57,18 @@ describe.skipIf(!haveOpenssl)('OCPP security profiles 1-2 (needs openssl to make
     const csms = new RawCsms({ CP1: CSMS_PASSWORD }, tls);
     const csmsPort = await csms.start();
     peers.push(csms);
-    endpoint = await startConnectors(
+    rig.endpoint = await startConnectors(
       ocppConfig({ mode: 'proxy', security_profile: 2, tls: cert, csms: { url: `wss://127.0.0.1:${csmsPort}/ocpp`, ca_file: cert.cert_file } }),
       'wss',
     );
-    const cp = new RawChargePoint(endpoint.url, 'CP1', { password: PASSWORD, ca: tls.cert });
+    const cp = new RawChargePoint(rig.endpoint.url, 'CP1', { password: PASSWORD, ca: tls.cert });
     peers.push(cp);
     await cp.connect();
     const boot = await cp.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'Wall-22' });
     expect(boot![2]).toMatchObject({ status: 'Accepted' });
     expect(csms.calls('CP1').map((c) => c.action)).toEqual(['BootNotification']);
-    // Plain ws:// to a TLS endpoint gets nowhere.
-    const plain = new RawChargePoint(endpoint.url.replace('wss:', 'ws:'), 'CP1', { password: PASSWORD });
+    // Plain ws:// to a TLS rig.endpoint gets nowhere.
+    const plain = new RawChargePoint(rig.endpoint.url.replace('wss:', 'ws:'), 'CP1', { password: PASSWORD });
     await expect(plain.connect()).rejects.toThrow();
     await plain.stop();
   });
@@ -82,8 +77,8 @@ describe.skipIf(!haveOpenssl)('OCPP security profiles 1-2 (needs openssl to make
     const csms = new RawCsms({ CP1: 'a-different-csms-password' });
     const csmsPort = await csms.start();
     peers.push(csms);
-    endpoint = await startConnectors(ocppConfig({ mode: 'proxy', csms: { url: `ws://127.0.0.1:${csmsPort}/ocpp` } }));
-    expect(await refused(endpoint.url, 'CP1', PASSWORD)).toBe(503);
-    expect(endpoint.ctx('CP1.1').count('csms_unreachable')).toBe(1);
+    rig.endpoint = await startConnectors(ocppConfig({ mode: 'proxy', csms: { url: `ws://127.0.0.1:${csmsPort}/ocpp` } }));
+    expect(await refused(rig.endpoint.url, 'CP1', PASSWORD)).toBe(503);
+    expect(rig.endpoint.ctx('CP1.1').count('csms_unreachable')).toBe(1);
   });
 });

@@ -2,6 +2,7 @@
  * Test setup shared by the OCPP tests: builds an endpoint config, starts the connector drivers
  * through the ordinary Driver contract with recording contexts, and stops them again.
  */
+import { afterEach } from 'vitest';
 import { RecordingContext } from '../../test-context.js';
 import type { ChargerSignals } from '../../../core/record.js';
 import { connectorDeviceId, ocppConfigSchema, type OcppConfig } from '../config.js';
@@ -85,4 +86,20 @@ export function meterValues(connectorId: number, transactionId: number | undefin
       },
     ],
   };
+}
+
+/** What a test file started: stopped after each test (peers first, then the endpoint). */
+export interface TestRig {
+  endpoint: RunningEndpoint | undefined;
+  readonly peers: Array<{ stop(): Promise<void> }>;
+}
+
+export function testRig(): TestRig {
+  const rig: TestRig = { endpoint: undefined, peers: [] };
+  afterEach(async () => {
+    for (const p of rig.peers.splice(0)) await p.stop();
+    await rig.endpoint?.stop();
+    rig.endpoint = undefined;
+  });
+  return rig;
 }
