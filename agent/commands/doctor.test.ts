@@ -58,6 +58,35 @@ sinks:
     }
   });
 
+  it('checks the CSMS of each OCPP proxy: reachable, and not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ev-edge-doctor-'));
+    const csms = createServer((socket) => socket.end());
+    await new Promise<void>((r) => csms.listen(0, '127.0.0.1', r));
+    const livePort = (csms.address() as { port: number }).port;
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+    const deadPort = (dead.address() as { port: number }).port;
+    await new Promise((r) => dead.close(r));
+    const proxy = (name: string, listen: number, csmsPort: number) => `  - id: ${name}
+    kind: charger
+    driver: ocpp
+    ocpp: { mode: proxy, listen: "127.0.0.1:${listen}", security_profile: 0, csms: { url: "ws://127.0.0.1:${csmsPort}/ocpp" }, charge_points: [{ identity: ${name}, connectors: 2 }] }
+`;
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, `data_dir: ${join(dir, 'data')}\ndevices:\n${proxy('cp-a', 18901, livePort)}${proxy('cp-b', 18902, deadPort)}`);
+    try {
+      const { code, stdout } = await run(['doctor', '--config', config]);
+      expect(code).toBe(1);
+      expect(stdout).toContain(`ok    device cp-a.2: OCPP connector on 127.0.0.1:18901/ocpp (proxy to ws://127.0.0.1:${livePort}/ocpp; the charger connects to the agent)`);
+      // One check per CSMS, however many connectors forward to it.
+      expect(stdout.split(`csms ws://127.0.0.1:${livePort}/ocpp`).length - 1).toBe(1);
+      expect(stdout).toContain(`ok    csms ws://127.0.0.1:${livePort}/ocpp: 127.0.0.1:${livePort} accepts connections`);
+      expect(stdout).toMatch(new RegExp(`FAIL  csms ws://127\\.0\\.0\\.1:${deadPort}/ocpp: 127\\.0\\.0\\.1:${deadPort}: .*ECONNREFUSED`));
+    } finally {
+      csms.close();
+    }
+  });
+
   it('reports a broken config and exits 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ev-edge-doctor-'));
     const config = join(dir, 'bad.yaml');
