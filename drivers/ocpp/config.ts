@@ -21,11 +21,11 @@ const listenSchema = z
 /** OCPP security profile 1 and 2: HTTP basic auth, the user is the identity. 16-40 chars per OCPP 1.6 security whitepaper. */
 const passwordSchema = z.string().min(16, 'OCPP basic-auth passwords are 16-40 characters').max(40, 'OCPP basic-auth passwords are 16-40 characters');
 
-export const OCPP_PROTOCOLS = ['ocpp1.6'] as const;
+export const OCPP_PROTOCOLS = ['ocpp1.6', 'ocpp2.0.1'] as const;
 
 const chargePointSchema = z.strictObject({
   identity: identitySchema,
-  /** Connectors 1..N each become a device `<identity>.<n>`. */
+  /** Connectors 1..N (OCPP 2.0.1: EVSEs 1..N) each become a device `<identity>.<n>`. */
   connectors: z.number().int().min(1).max(32).default(1),
   /** The password this charge point presents to the gateway (security profile 1-2). */
   password: passwordSchema.optional(),
@@ -74,6 +74,9 @@ export const ocppConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.mode === 'proxy' && !c.csms) ctx.addIssue({ code: 'custom', path: ['csms'], message: 'mode proxy needs csms.url' });
     if (c.mode === 'central_system' && c.csms) ctx.addIssue({ code: 'custom', path: ['csms'], message: 'csms is only used in mode proxy' });
+    if (c.mode === 'central_system' && c.protocols.some((p) => p !== 'ocpp1.6')) {
+      ctx.addIssue({ code: 'custom', path: ['protocols'], message: 'the standalone central system speaks ocpp1.6 only (ocpp2.0.1 works in mode proxy)' });
+    }
     if (c.security_profile === 2 && !c.tls) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'security_profile 2 needs tls.cert_file and tls.key_file' });
     const seen = new Set<string>();
     c.charge_points.forEach((cp, i) => {

@@ -21,6 +21,8 @@ import type { Logger } from 'pino';
 import type { DriverReading, DriverState } from '../driver.js';
 import { connectorDeviceId, connectorOf, type ChargePointConfig, type OcppConfig } from './config.js';
 import { ChargePointTap } from './tap16.js';
+import type { ChargerTap } from './tap-base.js';
+import { ChargingStationTap201 } from './tap201.js';
 import { RPCServer, type RpcClient, type RpcHandshake, type RpcServer } from './rpc.js';
 import { serveCentralSystem } from './central-system.js';
 import { openUpstream, serveProxy, type Upstream } from './proxy.js';
@@ -36,7 +38,7 @@ export interface ConnectorListener {
 export interface ChargerSession {
   readonly client: RpcClient;
   readonly chargePoint: ChargePointConfig;
-  readonly tap: ChargePointTap;
+  readonly tap: ChargerTap;
   readonly log: Logger;
   /** Hand tapped readings of an exchange to the connector devices. */
   exchange(action: string, request: unknown, response: unknown): void;
@@ -52,7 +54,8 @@ export class OcppEndpoint {
   private http: Server | undefined;
   private rpc: RpcServer | undefined;
   private readonly listeners = new Map<string, ConnectorListener>();
-  private readonly taps = new Map<string, ChargePointTap>();
+  /** Per identity and subprotocol: a charger that reconnects speaking another version starts afresh. */
+  private readonly taps = new Map<string, ChargerTap>();
   private readonly connected = new Map<string, RpcClient>();
   private readonly counts = new Map<string, number>();
 
@@ -164,11 +167,13 @@ export class OcppEndpoint {
     const previous = this.connected.get(cp.identity);
     if (previous) void previous.close({ code: 1000, reason: 'replaced by a new connection', force: true });
     this.connected.set(cp.identity, client);
-    let tap = this.taps.get(cp.identity);
+    const tapKey = `${cp.identity}|${client.protocol}`;
+    let tap = this.taps.get(tapKey);
     if (!tap) {
       const maintained = cp.maintained_at ? Date.parse(cp.maintained_at) : undefined;
-      tap = new ChargePointTap(cp.connectors, this.now, maintained === undefined ? undefined : () => Math.max(0, (this.now() - maintained) / 1000));
-      this.taps.set(cp.identity, tap);
+      const since = maintained === undefined ? undefined : () => Math.max(0, (this.now() - maintained) / 1000);
+      tap = client.protocol === 'ocpp2.0.1' ? new ChargingStationTap201(cp.connectors, this.now, since) : new ChargePointTap(cp.connectors, this.now, since);
+      this.taps.set(tapKey, tap);
     }
     let streak = 0;
     const session: ChargerSession = {
@@ -202,7 +207,7 @@ export class OcppEndpoint {
     else serveProxy(session, client.session.upstream as Upstream);
   }
 
-  private dispatch(cp: ChargePointConfig, tap: ChargePointTap, action: string, request: unknown, response: unknown): void {
+  private dispatch(cp: ChargePointConfig, tap: ChargerTap, action: string, request: unknown, response: unknown): void {
     for (const { connector, reading } of tap.exchange(action, request, response)) {
       this.listeners.get(connectorDeviceId(cp.identity, connector))?.emit(reading);
     }

@@ -11,7 +11,8 @@
  * MeterValues) in its offline queue and delivers them, in order, when it reconnects. Answering
  * locally (a transactionId, an Accepted idTag) could be contradicted by the CSMS later.
  *
- * Validation: a charger's calls are checked against the OCPP 1.6 schemas before they leave; an
+ * Validation: a charger's calls are checked against the schemas of the negotiated subprotocol
+ * (OCPP 1.6 or 2.0.1) before they leave; an
  * invalid call gets the CALLERROR the schema violation calls for and is not forwarded. Answers and
  * CSMS calls are forwarded unchecked: judging them is the CSMS's and the charger's business.
  */
@@ -20,7 +21,7 @@ import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import type { ChargePointConfig, OcppConfig } from './config.js';
 import type { ChargerSession } from './endpoint.js';
-import { createRPCError, errorReason, NOREPLY, ocpp16Validator, type RpcCall } from './rpc.js';
+import { createRPCError, errorReason, NOREPLY, validators, type RpcCall } from './rpc.js';
 
 const CALL = 2;
 const CALLRESULT = 3;
@@ -99,13 +100,13 @@ export function serveProxy(session: ChargerSession, upstream: Upstream): void {
     const raw = lastInbound;
     lastInbound = undefined;
     try {
-      ocpp16Validator.validate(`urn:${method}.req`, params);
+      validators[client.protocol]!.validate(`urn:${method}.req`, params);
     } catch (err) {
       const code = (err as { rpcErrorCode?: string }).rpcErrorCode;
       // The validator knows no schema for the action: not an OCPP 1.6 action, so no CSMS answers it.
       if (code === 'ProtocolError') {
-        session.note('not_implemented', `${method} is not an OCPP 1.6 action`);
-        throw createRPCError('NotImplemented', `${method} is not an OCPP 1.6 action`);
+        session.note('not_implemented', `${method} is not an ${client.protocol} action`);
+        throw createRPCError('NotImplemented', `${method} is not an ${client.protocol} action`);
       }
       session.bad(errorReason(code), `${method}: ${(err as Error).message}`);
       throw err;

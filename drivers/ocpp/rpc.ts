@@ -55,8 +55,11 @@ export const RPCServer = rpc.RPCServer;
 export const createRPCError = rpc.createRPCError;
 export const NOREPLY = rpc.NOREPLY;
 
-/** The OCPP 1.6-J JSON schemas as ocpp-rpc ships them (from the OCA's schema set). */
-export const ocpp16Validator: RpcValidator = rpc.createValidator('ocpp1.6', require('ocpp-rpc/lib/schemas/ocpp1_6.json'));
+/** The OCPP-J JSON schemas as ocpp-rpc ships them (from the OCA's schema sets), by subprotocol. */
+export const validators: Record<string, RpcValidator> = {
+  'ocpp1.6': rpc.createValidator('ocpp1.6', require('ocpp-rpc/lib/schemas/ocpp1_6.json')),
+  'ocpp2.0.1': rpc.createValidator('ocpp2.0.1', require('ocpp-rpc/lib/schemas/ocpp2_0_1.json')),
+};
 
 /** Short counter reason for an RPC error code, e.g. FormationViolation -> formation_violation. */
 export function errorReason(code: string | undefined): string {

@@ -17,18 +17,8 @@
  */
 import type { ChargerErrorCode, ConnectorStatus } from '../../core/record.js';
 import { OCPP_CONNECTOR_STATUSES, OCPP_ERROR_CODES } from '../../core/record.js';
-import type { DriverReading } from '../driver.js';
 import { meterSignals, MeterValueError, type MeterSignals, type MeterValue } from './measurands.js';
-
-export interface TappedReading {
-  connector: number;
-  reading: DriverReading;
-}
-
-export interface TapProblem {
-  reason: string;
-  detail: string;
-}
+import { parseTime, TapBase, type TappedReading } from './tap-base.js';
 
 interface ConnectorState {
   status?: ConnectorStatus;
@@ -44,24 +34,16 @@ interface Transaction {
 
 const SEEN_STARTS = 256;
 
-export class ChargePointTap {
-  private readonly connectors = new Map<number, ConnectorState>();
+export class ChargePointTap extends TapBase<ConnectorState> {
+  /** Connector 0: the charge point as a whole. */
+  private readonly whole: ConnectorState = { sessions: 0 };
   private readonly transactions = new Map<number, Transaction>();
   private readonly seenStarts: string[] = [];
-  private readonly problems: TapProblem[] = [];
 
-  constructor(
-    readonly connectorCount: number,
-    private readonly now: () => number,
-    private readonly sinceMaintenanceS?: () => number | undefined,
-  ) {}
-
-  /** Problems found since the last call (refused values, unknown transactions). */
-  takeProblems(): TapProblem[] {
-    return this.problems.splice(0);
+  protected fresh(): ConnectorState {
+    return { sessions: 0 };
   }
 
-  /** A request and the central system's answer (undefined for a CALLERROR). */
   exchange(action: string, request: unknown, response: unknown): TappedReading[] {
     const req = request as Record<string, unknown>;
     switch (action) {
@@ -76,7 +58,7 @@ export class ChargePointTap {
       case 'Heartbeat':
       case 'BootNotification':
         // The charger is alive: its connectors' standing state, dated now.
-        return this.allConnectors().map((c) => this.reading(c, {}));
+        return this.numbers().map((c) => this.reading(c, {}));
       default:
         return [];
     }
@@ -84,22 +66,22 @@ export class ChargePointTap {
 
   private status(req: Record<string, unknown>): TappedReading[] {
     const connector = req.connectorId as number;
-    const state = this.state(connector);
-    if (!state && connector !== 0) return this.unknownConnector(connector);
-    const target = state ?? this.state0();
+    const state = this.slot(connector);
+    if (!state && connector !== 0) return this.unknownSlot(connector);
+    const target = state ?? this.whole;
     target.status = (OCPP_CONNECTOR_STATUSES as readonly string[]).includes(req.status as string) ? (req.status as ConnectorStatus) : undefined;
     const code = req.errorCode as string;
     target.errorCode = code !== 'NoError' && (OCPP_ERROR_CODES as readonly string[]).includes(code) ? (code as ChargerErrorCode) : undefined;
     target.vendorErrorCode = typeof req.vendorErrorCode === 'string' && req.vendorErrorCode !== '' ? req.vendorErrorCode : undefined;
     const ts = parseTime(req.timestamp);
-    const connectors = connector === 0 ? this.allConnectors() : [connector];
+    const connectors = connector === 0 ? this.numbers() : [connector];
     return connectors.map((c) => this.reading(c, {}, ts));
   }
 
   private meterValues(req: Record<string, unknown>): TappedReading[] {
     const connector = req.connectorId as number;
     if (connector === 0) return []; // the charge point's main meter is not a connector's
-    if (!this.state(connector)) return this.unknownConnector(connector);
+    if (!this.slot(connector)) return this.unknownSlot(connector);
     const tx = typeof req.transactionId === 'number' ? this.transactions.get(req.transactionId) : undefined;
     const out: TappedReading[] = [];
     for (const mv of req.meterValue as MeterValue[]) {
@@ -119,8 +101,8 @@ export class ChargePointTap {
 
   private start(req: Record<string, unknown>, conf: Record<string, unknown>): TappedReading[] {
     const connector = req.connectorId as number;
-    const state = this.state(connector);
-    if (!state) return this.unknownConnector(connector);
+    const state = this.slot(connector);
+    if (!state) return this.unknownSlot(connector);
     const meterStartWh = req.meterStart as number;
     this.transactions.set(conf.transactionId as number, { connector, meterStartWh });
     const key = `${connector}|${String(req.timestamp)}|${meterStartWh}`;
@@ -144,58 +126,21 @@ export class ChargePointTap {
     return [this.reading(tx.connector, { energyDeliveredWh: meterStopWh, sessionEnergyWh: meterStopWh - tx.meterStartWh }, parseTime(req.timestamp))];
   }
 
-  private unknownConnector(connector: number): TappedReading[] {
-    this.problems.push({ reason: 'unknown_connector', detail: `connector ${connector} is not configured (connectors: ${this.connectorCount})` });
-    return [];
-  }
 
-  private state(connector: number): ConnectorState | undefined {
-    if (!Number.isInteger(connector) || connector < 1 || connector > this.connectorCount) return undefined;
-    let state = this.connectors.get(connector);
-    if (!state) this.connectors.set(connector, (state = { sessions: 0 }));
-    return state;
-  }
 
-  private state0(): ConnectorState {
-    let state = this.connectors.get(0);
-    if (!state) this.connectors.set(0, (state = { sessions: 0 }));
-    return state;
-  }
 
-  private allConnectors(): number[] {
-    return Array.from({ length: this.connectorCount }, (_, i) => i + 1);
-  }
 
   private reading(connector: number, values: MeterSignals & { sessionEnergyWh?: number }, ts?: number): TappedReading {
-    const state = this.state(connector)!;
-    const whole = this.connectors.get(0);
-    const errorCodes = [...new Set([state.errorCode, whole?.errorCode].filter((e): e is ChargerErrorCode => e !== undefined))];
-    const vendorErrorCode = state.vendorErrorCode ?? whole?.vendorErrorCode;
-    const sinceMaintenanceS = this.sinceMaintenanceS?.();
-    return {
-      connector,
-      reading: {
-        source: 'hardware',
-        ts: ts ?? this.now(),
-        body: {
-          type: 'charger',
-          charger: {
-            ...(state.status ? { connectorStatus: state.status } : {}),
-            ...values,
-            errorCodes,
-            ...(vendorErrorCode !== undefined ? { vendorErrorCode } : {}),
-            sessionCount: state.sessions,
-            ...(sinceMaintenanceS !== undefined ? { sinceMaintenanceS } : {}),
-          },
-        },
-      },
-    };
+    const state = this.slot(connector)!;
+    const errorCodes = [...new Set([state.errorCode, this.whole.errorCode].filter((e): e is ChargerErrorCode => e !== undefined))];
+    const vendorErrorCode = state.vendorErrorCode ?? this.whole.vendorErrorCode;
+    return this.tapped(connector, {
+      ...(state.status ? { connectorStatus: state.status } : {}),
+      ...values,
+      errorCodes,
+      ...(vendorErrorCode !== undefined ? { vendorErrorCode } : {}),
+      sessionCount: state.sessions,
+    }, ts);
   }
-}
 
-/** An OCPP dateTime (schema-checked before we get here) as epoch ms; undefined when absent. */
-function parseTime(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
 }

@@ -1,12 +1,13 @@
 /**
  * Independent OCPP-J peers for the tests and the bench, written by hand on the `ws` package from
- * the OCPP-J 1.6 specification (frames [2,id,action,payload] / [3,id,payload] /
- * [4,id,code,description,details], subprotocol "ocpp1.6", basic auth user = identity). They share
+ * the OCPP-J 1.6 and 2.0.1 specifications (frames [2,id,action,payload] / [3,id,payload] /
+ * [4,id,code,description,details], subprotocol "ocpp1.6" or "ocpp2.0.1", basic auth user = identity). They share
  * no code with the driver and do not use ocpp-rpc, so a mistake in the driver's library or in our
  * use of it cannot cancel out on both ends.
  *
- * RawChargePoint behaves like a real charge point (OCPP 1.6 §4.7 and §3.3): one outstanding CALL
- * at a time; transaction messages (Start/StopTransaction, MeterValues with a transactionId) are
+ * RawChargePoint behaves like a real charge point (OCPP 1.6 §4.7 and §3.3, 2.0.1 E04): one
+ * outstanding CALL at a time; transaction messages (Start/StopTransaction, MeterValues with a
+ * transactionId; 2.0.1 TransactionEvent) are
  * queued while offline and delivered in order after reconnecting; a transaction message whose
  * answer never came is re-sent, same id and payload, before anything newer.
  */
@@ -16,7 +17,8 @@ import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 
 export type Frame = unknown[];
-const TRANSACTIONAL = new Set(['StartTransaction', 'StopTransaction']);
+// OCPP 1.6 §4.7 / OCPP 2.0.1 E04: the messages a charger must keep while offline.
+const TRANSACTIONAL = new Set(['StartTransaction', 'StopTransaction', 'TransactionEvent']);
 
 interface Outgoing {
   id: string;
@@ -41,7 +43,7 @@ export class RawChargePoint {
   constructor(
     private readonly url: string,
     readonly identity: string,
-    private readonly options: { password?: string; ca?: Buffer; reconnectMs?: number; answer?: (action: string, payload: unknown) => unknown } = {},
+    private readonly options: { password?: string; ca?: Buffer; reconnectMs?: number; protocol?: 'ocpp1.6' | 'ocpp2.0.1'; answer?: (action: string, payload: unknown) => unknown } = {},
   ) {}
 
   get online(): boolean {
@@ -54,7 +56,7 @@ export class RawChargePoint {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = {};
       if (this.options.password !== undefined) headers.authorization = `Basic ${Buffer.from(`${this.identity}:${this.options.password}`).toString('base64')}`;
-      const ws = new WebSocket(`${this.url}/${this.identity}`, ['ocpp1.6'], { headers, ...(this.options.ca ? { ca: this.options.ca } : {}) });
+      const ws = new WebSocket(`${this.url}/${this.identity}`, [this.options.protocol ?? 'ocpp1.6'], { headers, ...(this.options.ca ? { ca: this.options.ca } : {}) });
       this.ws = ws;
       ws.on('unexpected-response', (_req, res) => {
         this.lastUpgradeStatus = res.statusCode;
@@ -159,7 +161,7 @@ export class RawCsms {
   ) {}
 
   async start(port = 0): Promise<number> {
-    const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has('ocpp1.6') ? 'ocpp1.6' : false) });
+    const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has('ocpp2.0.1') ? 'ocpp2.0.1' : offered.has('ocpp1.6') ? 'ocpp1.6' : false) });
     const http = this.tls ? createTlsServer(this.tls) : createServer();
     http.on('request', (_req, res) => res.writeHead(404).end());
     http.on('upgrade', (req: IncomingMessage, socket, head) => {
