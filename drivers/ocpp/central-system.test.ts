@@ -10,10 +10,11 @@ import { RawChargePoint, waitFor } from './testdata/peer.js';
 const rig = testRig();
 const peers = rig.peers;
 
-async function setUp(): Promise<RawChargePoint> {
+async function setUp(extra: Record<string, unknown> = {}): Promise<RawChargePoint> {
   rig.endpoint = await startConnectors(
     ocppConfig({
       mode: 'central_system',
+      ...extra,
       authorization_list: [{ id_tag: 'TAG-OK' }, { id_tag: 'TAG-BLOCKED', status: 'Blocked' }, { id_tag: 'TAG-OLD', expiry: '2020-01-01T00:00:00Z' }],
     }),
   );
@@ -86,5 +87,18 @@ describe('OCPP standalone central system (1.6-J) with an independent charge poin
     expect((await cp.sendText('[2]'))?.slice(0, 3)).toEqual([4, '-1', 'RpcFrameworkError']);
     expect(cp.online).toBe(true);
     expect(rig.endpoint!.ctx('CP1.1').reasonCounts()).toEqual({ not_implemented: 1, occurrence_constraint_violation: 1, property_constraint_violation: 1, rpc_framework_error: 1 });
+  });
+
+  it('disconnects a charger after max_bad_messages in a row; it may come back', async () => {
+    const cp = await setUp({ max_bad_messages: 3 });
+    await cp.sendText('garbage-1');
+    await cp.call('Heartbeat', {}); // a good message ends the streak
+    await cp.sendText('garbage-2');
+    await cp.sendText('garbage-3');
+    expect(cp.connects).toBe(1);
+    await cp.sendText('garbage-4', 300);
+    // Dropped on the third bad message in a row, and back (the peer reconnects after 50 ms).
+    await waitFor(() => cp.connects === 2 && cp.online, 2000, 'the charger to be dropped and to reconnect');
+    expect(rig.endpoint!.ctx('CP1.1').count('rpc_framework_error')).toBe(4);
   });
 });
