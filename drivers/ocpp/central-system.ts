@@ -1,11 +1,14 @@
 /**
- * The standalone central system (OCPP 1.6-J) for sites without a CSMS. It answers only what the
- * gateway can honour:
+ * The standalone central system (OCPP 1.6-J and 2.0.1) for sites without a CSMS. It answers only
+ * what the gateway can honour:
  * - BootNotification: Accepted, the gateway's time and the configured heartbeat interval.
  * - Heartbeat, StatusNotification, MeterValues: acknowledged.
  * - Authorize, StartTransaction, StopTransaction: against the configured local authorisation list
  *   (unknown idTag -> Invalid; past expiry -> Expired); transaction ids are unique across restarts
  *   (seconds since 2020 or the last id + 1, whichever is larger).
+ * - 2.0.1: the same for BootNotification, Heartbeat, StatusNotification, MeterValues; Authorize and
+ *   TransactionEvent check idTokens against the same list (the station issues transaction ids).
+ *   TransactionEvent.conf carries no totalCost: the gateway knows no tariff.
  * Every other action gets NotImplemented (the library's answer for a method without a handler):
  * the gateway cannot keep firmware, diagnostics, reservations or data transfers it has no use for.
  * Schema validation both ways is ocpp-rpc's strict mode; its failures are counted per reason.
@@ -47,9 +50,19 @@ export function serveCentralSystem(session: ChargerSession, config: OcppConfig, 
   answer('Heartbeat', () => ({ currentTime: iso() }));
   answer('StatusNotification', () => ({}));
   answer('MeterValues', () => ({}));
-  answer('Authorize', (p) => ({ idTagInfo: idTagInfo(p.idTag as string) }));
-  answer('StartTransaction', (p) => ({ transactionId: nextTransactionId(now()), idTagInfo: idTagInfo(p.idTag as string) }));
-  answer('StopTransaction', (p) => (typeof p.idTag === 'string' ? { idTagInfo: idTagInfo(p.idTag) } : {}));
+  if (client.protocol === 'ocpp2.0.1') {
+    // 2.0.1: the station numbers its transactions itself; the gateway only authorises idTokens.
+    const idTokenInfo = (p: Record<string, unknown>) => {
+      const { status, expiryDate } = idTagInfo((p.idToken as { idToken: string }).idToken);
+      return { status, ...(expiryDate ? { cacheExpiryDateTime: expiryDate } : {}) };
+    };
+    answer('Authorize', (p) => ({ idTokenInfo: idTokenInfo(p) }));
+    answer('TransactionEvent', (p) => (p.idToken ? { idTokenInfo: idTokenInfo(p) } : {}));
+  } else {
+    answer('Authorize', (p) => ({ idTagInfo: idTagInfo(p.idTag as string) }));
+    answer('StartTransaction', (p) => ({ transactionId: nextTransactionId(now()), idTagInfo: idTagInfo(p.idTag as string) }));
+    answer('StopTransaction', (p) => (typeof p.idTag === 'string' ? { idTagInfo: idTagInfo(p.idTag) } : {}));
+  }
 
   client.on('badMessage', ({ error }: { error: { rpcErrorCode?: string; message: string } }) => session.bad(errorReason(error.rpcErrorCode), error.message));
   client.on('strictValidationFailure', ({ error, method, outbound }: { error: { rpcErrorCode?: string; message: string }; method: string; outbound: boolean }) => {

@@ -38,7 +38,7 @@ describe('ocpp config', () => {
     expect(problems(entry(`mode: central_system\nsecurity_profile: 0\ncharge_points: [{ identity: "bad id" }]`))[0]).toMatch(/identity: expected 1-48 letters/);
     expect(problems(entry(`mode: central_system\nsecurity_profile: 0\ncharge_points: [{ identity: CP1 }]`, 'battery'))[0]).toMatch(/kind: driver "ocpp" reads chargers/);
     expect(problems(entry(`mode: proxy\nsecurity_profile: 1\ncsms: { url: "https://x/ocpp" }\n${cp}`))[0]).toMatch(/csms\.url/);
-    expect(problems(entry(`mode: central_system\nsecurity_profile: 1\nprotocols: [ocpp2.0.1]\n${cp}`))[0]).toMatch(/protocols: the standalone central system speaks ocpp1.6 only/);
+    expect(problems(entry(`mode: central_system\nsecurity_profile: 1\nprotocols: [ocpp2.0.1, ocpp2.1]\n${cp}`))[0]).toMatch(/protocols\[1\]: Invalid option/);
     expect(problems(entry(`mode: proxy\nsecurity_profile: 1\ncsms: { url: "wss://x/ocpp" }\n${cp}`))[0]).toMatch(/csms_password: a wss:\/\/ CSMS needs csms_password/);
   });
 

@@ -74,9 +74,6 @@ export const ocppConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.mode === 'proxy' && !c.csms) ctx.addIssue({ code: 'custom', path: ['csms'], message: 'mode proxy needs csms.url' });
     if (c.mode === 'central_system' && c.csms) ctx.addIssue({ code: 'custom', path: ['csms'], message: 'csms is only used in mode proxy' });
-    if (c.mode === 'central_system' && c.protocols.some((p) => p !== 'ocpp1.6')) {
-      ctx.addIssue({ code: 'custom', path: ['protocols'], message: 'the standalone central system speaks ocpp1.6 only (ocpp2.0.1 works in mode proxy)' });
-    }
     if (c.security_profile === 2 && !c.tls) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'security_profile 2 needs tls.cert_file and tls.key_file' });
     const seen = new Set<string>();
     c.charge_points.forEach((cp, i) => {

@@ -1,5 +1,5 @@
 /**
- * OCPP 2.0.1 exchanges of one charging station -> per-EVSE readings (proxy mode only). The
+ * OCPP 2.0.1 exchanges of one charging station -> per-EVSE readings (both modes). The
  * device number of a 2.0.1 station is its EVSE id (`<identity>.<evseId>`): 2.0.1 reports status,
  * transactions and meter values per EVSE, and nearly every station has one connector per EVSE.
  *
@@ -8,8 +8,9 @@
  *   transaction's chargingState gives Charging, SuspendedEV or SuspendedEVSE; Occupied with no
  *   transaction or with EVConnected/Idle (1.6 would say Preparing or Finishing, 2.0.1 does not
  *   tell which) leaves the status out.
- * - errorCodes are never set: 2.0.1 has no error code in StatusNotification (problems come as
- *   NotifyEvent component variables, not mapped yet), so a 2.0.1 record does not claim "no errors".
+ * - errorCodes and temperatureC are never set: 2.0.1 has no error code in StatusNotification and
+ *   no Temperature measurand (both come as NotifyEvent / device-model variables, not mapped yet),
+ *   so a 2.0.1 record does not claim "no errors".
  * - Meter values use the 1.6 rules (measurands.ts) after applying unitOfMeasure's multiplier.
  * - A session counts once per transactionId the CSMS confirmed with eventType Started.
  */
