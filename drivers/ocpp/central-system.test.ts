@@ -101,4 +101,17 @@ describe('OCPP standalone central system (1.6-J) with an independent charge poin
     await waitFor(() => cp.connects === 2 && cp.online, 2000, 'the charger to be dropped and to reconnect');
     expect(rig.endpoint!.ctx('CP1.1').count('rpc_framework_error')).toBe(4);
   });
+
+  it('lets a new connection of the same identity replace the old one (one connection per charger)', async () => {
+    await setUp();
+    const first = rig.peers[0] as RawChargePoint;
+    const second = new RawChargePoint(rig.endpoint!.url, 'CP1', { password: PASSWORD, reconnectMs: 60_000 });
+    rig.peers.push(second);
+    await second.connect();
+    await waitFor(() => !first.online, 2000, 'the old connection to be closed');
+    await first.stop(); // a real charger would reconnect and take over in turn
+    await second.call('StatusNotification', { connectorId: 1, status: 'Unavailable', errorCode: 'NoError', timestamp: at(9) });
+    expect(chargerOf(rig.endpoint!.ctx('CP1.1')).at(-1)).toMatchObject({ connectorStatus: 'Unavailable' });
+    expect(rig.endpoint!.ctx('CP1.1').state).toBe('running');
+  });
 });
