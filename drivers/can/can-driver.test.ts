@@ -140,6 +140,22 @@ describe('replay from synthetic logs', () => {
     expect(driver.stats?.unknownIds.get(0x200)).toBe(1);
   });
 
+  it('counts a refused log once as bad_log_format (not once per line) and stops', async () => {
+    const log = file('refused.csv', ['39747828,00000100,false,0,4,E8,0E,0A,00', '39747829,00000100,false,0,4,E9,0E,F6,FF'].join('\n'));
+    const ctx = recordingContext();
+    const driver = new CanDriver({ config: config({ replay: { file: log, speed: 0 }, dbc, map: { packVoltageV: 'Volts' } }), intervalMs: 1000 });
+    const done = new Promise<void>((resolve) => {
+      ctx.setState = ((orig) => (s: Parameters<typeof orig>[0]) => (orig(s), s === 'stopped' && resolve()))(ctx.setState.bind(ctx));
+    });
+    await driver.start(ctx);
+    await done;
+    await driver.stop();
+    expect(ctx.readings).toEqual([]);
+    expect(ctx.errors).toHaveLength(1);
+    expect(ctx.errors[0]).toMatchObject({ reason: 'bad_log_format', detail: { line: 1 } });
+    expect((ctx.errors[0]?.detail as { reason: string }).reason).toContain('CSV without a header line');
+  });
+
   it('fails start with a DbcSyntaxError (line and column) and never reads the log', async () => {
     const bad = file('bad.dbc', 'BO_ 256 Pack: 4 BMS\n SG_ Volts : 0|16@1+ (0.1 0) [0|0] "V" X\n');
     const ctx = recordingContext();

@@ -35,11 +35,12 @@ describe('issue 12 §2 regressions', () => {
   });
 
   it('Vector ASC "base dec": data bytes are decimal too', () => {
-    const { frames, errors } = read(['base dec  timestamps absolute', '   0.010000 1  1169  Rx   d 3 10 255 7'].join('\n'), 'asc');
+    const { frames, errors } = read(['base dec  timestamps absolute', '   0.010000 1  1169  Rx   d 3 10 255 7', '   0.020000 1  1169  Rx   d 2 10 20'].join('\n'), 'asc');
     expect(errors).toEqual([]);
-    expect(frames).toHaveLength(1);
+    expect(frames).toHaveLength(2);
     expect(frames[0]?.id).toBe(1169);
     expect(bytes(frames[0])).toEqual([10, 255, 7]);
+    expect(bytes(frames[1])).toEqual([10, 20]); // was silently [0x10, 0x20] = [16, 32]
   });
 
   it('candump -L: the _F len8_dlc suffix of an 8-byte classic frame is accepted', () => {
