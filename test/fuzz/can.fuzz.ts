@@ -11,7 +11,7 @@ import { parseDbc } from '../../drivers/can/dbc-parser.js';
 import { CanDecoder } from '../../drivers/can/decoder.js';
 import { DbcSyntaxError, LogFormatError, LogLineError } from '../../drivers/can/errors.js';
 import { LOG_FORMATS, type LogFormat } from '../../drivers/can/logs/log-frame.js';
-import { createLogParser } from '../../drivers/can/logs/read-log.js';
+import { createLogParser, readLogText } from '../../drivers/can/logs/read-log.js';
 import { CAN_DATA_NOTE, HAVE_CAN_DATA, canData } from '../../drivers/can/testdata/shared-data.js';
 import { mutated, onlyTyped, params, spliced } from './support.js';
 
@@ -90,4 +90,18 @@ describe('CAN log parsers never throw; frames are well-formed', () => {
       fc.assert(fc.property(fc.array(line, { maxLength: 16 }), (lines) => checkLines(format, lines)), params());
     });
   }
+  // The format identified from the first line: any mix of every format's lines, any first line.
+  it('identified from the content', () => {
+    const all = Object.values(SAMPLE_LINES).flat();
+    const line = fc.oneof(fc.string({ maxLength: 160 }), fc.constantFrom(...all).chain((l) => mutated(l, LOG_ALPHABET, 4)));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 16 }), (lines) => {
+        let refusals = 0;
+        const frames = onlyTyped([], () => [...readLogText(lines.join('\n'), undefined, (e) => void (e instanceof LogFormatError && refusals++))]);
+        if (frames instanceof Error) throw frames;
+        expect(refusals).toBeLessThanOrEqual(1); // refused once per file, then reading stops
+      }),
+      params(0.25),
+    );
+  });
 });
