@@ -60,7 +60,7 @@ describe('TimescaleSink', () => {
     await again.connect();
     await again.close();
     const versions = await server.query<{ version: number }>('SELECT version FROM fallback_check.schema_migrations');
-    expect(versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3]);
     const indexes = await server.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = 'fallback_check' AND indexname LIKE '%\\_ts' ORDER BY indexname");
     expect(indexes.map((i) => i.indexname)).toEqual(expect.arrayContaining(['alarms_gateway_ts', 'alarms_ts', 'telemetry_gateway_ts', 'telemetry_ts']));
     expect(sink.mode).toBe('plain');
