@@ -87,14 +87,19 @@ function policy(steps: Step[], changes: string[], ext: string, rel: string, kind
   steps.push({ kind: 'policy', sql: `SELECT ${ext}.add_${kind}_policy($1::regclass, $2::interval, if_not_exists => TRUE)`, params: [rel, want] });
 }
 
-/** The three tables' state, read from timescaledb_information (which only exists with the extension). */
+/**
+ * The three tables' state, read from timescaledb_information (which only exists with the extension).
+ * Segmentby comes from the catalog table: the hypertable_compression_settings and
+ * compression_settings views cast every hypertable's name to regclass, which fails with
+ * "permission denied for schema" as soon as another gateway's role owns a schema (TimescaleDB 2.28.3).
+ */
 export async function readTableStates(client: pg.Client, schema: string): Promise<Map<string, TableState>> {
   const { rows } = await client.query<{ t: string; hypertable: boolean; chunk: string | null; enabled: boolean | null; segmentby: string | null; compress_after: string | null; retention: string | null }>(
     `SELECT t, h.hypertable_name IS NOT NULL AS hypertable, h.compression_enabled AS enabled,
        (SELECT d.time_interval::text FROM timescaledb_information.dimensions d
          WHERE d.hypertable_schema = $1 AND d.hypertable_name = t AND d.column_name = 'ts') AS chunk,
-       (SELECT c.segmentby FROM timescaledb_information.hypertable_compression_settings c
-         WHERE h.hypertable_name IS NOT NULL AND c.hypertable = format('%I.%I', $1, t)::regclass) AS segmentby,
+       (SELECT array_to_string(c.segmentby, ',') FROM _timescaledb_catalog.compression_settings c
+         WHERE h.hypertable_name IS NOT NULL AND c.relid = format('%I.%I', $1, t)::regclass) AS segmentby,
        (SELECT (j.config->>'compress_after')::interval::text FROM timescaledb_information.jobs j
          WHERE j.proc_name = 'policy_compression' AND j.hypertable_schema = $1 AND j.hypertable_name = t LIMIT 1) AS compress_after,
        (SELECT (j.config->>'drop_after')::interval::text FROM timescaledb_information.jobs j
