@@ -67,6 +67,19 @@ describe('TimescaleSink', () => {
     expect(lines.join('')).toContain('TimescaleDB extension not available: using plain PostgreSQL tables');
   });
 
+  it.each(['insert', 'values', 'copy'])('record: none keeps the typed columns and stores no full-record copy (%s)', async (method) => {
+    const sink = timescaleSinkFor(server, pino({ level: 'silent' }), { schema: `lean_${method}`, record: 'none', write_method: method });
+    await sink.connect();
+    const records = contractRecords(10, `lean-${method}`);
+    expect((await sink.write(records)).every((r) => r.status === 'delivered')).toBe(true);
+    await sink.close();
+    const [t] = await server.query(`SELECT count(*) AS n, count(record) AS with_record, count(soc_pct) AS with_soc FROM lean_${method}.telemetry`);
+    const batteries = records.filter((r) => r.type === 'battery').length;
+    expect(t).toEqual({ n: '8', with_record: '0', with_soc: String(batteries) });
+    const [p] = await server.query(`SELECT record, outputs FROM lean_${method}.predictions`);
+    expect(p).toMatchObject({ record: null, outputs: expect.any(Object) });
+  });
+
   it('timescale: require fails to connect without the extension', async () => {
     const sink = timescaleSinkFor(server, pino({ level: 'silent' }), { schema: 'require_check', timescale: 'require' });
     await expect(sink.connect()).rejects.toThrow(/require/);
