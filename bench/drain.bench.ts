@@ -67,7 +67,7 @@ async function drain(sink: Sink): Promise<number> {
 /** The same rows as CSV per table, loaded with psql \copy: the floor any drain is compared to. */
 async function copyRate(pg: PgServer): Promise<number> {
   const client = await pg.client();
-  await migrate(client, 'bench_copy', () => {});
+  await migrate(client, { schema: 'bench_copy', statement_timeout_ms: 600_000 }, () => {});
   await client.end();
   const csv = (v: unknown, kind: string): string => {
     if (v === null || v === undefined) return '';
