@@ -264,6 +264,11 @@ export class RecordBuffer {
     return this.history.sample(deviceId, type, sinceTs, maxPoints);
   }
 
+  /** The newest `limit` records of one type with ts >= sinceTs, newest first (history.ts: the window bounds the scan). */
+  newestSince(deviceId: string, type: RecordType, sinceTs: number, limit: number): EdgeRecord[] {
+    return this.history.newestSince(deviceId, type, sinceTs, limit);
+  }
+
   /** Checkpoint the WAL (TRUNCATE) and give free pages back (incremental vacuum). */
   compact(): void {
     this.writable('compact');

@@ -73,3 +73,26 @@ describe('RecordBuffer.sample (status page history)', () => {
     expect(points.at(-1)!.ts).toBe(T0 + 1500 * S);
   });
 });
+
+describe('RecordBuffer.newestSince (sparse types in a window)', () => {
+  it('returns the newest predictions inside the window only, at most limit, newest first', () => {
+    const tmp = tempDir();
+    const { buffer } = openTestBuffer(join(tmp.dir, 'buffer.sqlite'), { sinks: [] });
+    try {
+      const records: PendingRecord[] = [];
+      for (let i = 0; i < 600; i++) {
+        records.push(batteryRecord('pack-1', T0 + i * S, i));
+        if (i % 60 === 59) records.push(predictionRecord('pack-1', T0 + i * S));
+      }
+      buffer.append(records);
+      const since = T0 + 300 * S;
+      expect(buffer.newestSince('pack-1', 'prediction', since, 100).map((r) => (r.ts - T0) / S)).toEqual([599, 539, 479, 419, 359]);
+      expect(buffer.newestSince('pack-1', 'prediction', since, 2).map((r) => (r.ts - T0) / S)).toEqual([599, 539]);
+      expect(buffer.newestSince('pack-1', 'alarm', since, 100)).toEqual([]);
+      expect(buffer.newestSince('pack-1', 'prediction', T0 + 700 * S, 100)).toEqual([]);
+    } finally {
+      buffer.close();
+      tmp.cleanup();
+    }
+  });
+});

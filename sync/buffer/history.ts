@@ -27,7 +27,7 @@ export const MAX_SAMPLE_POINTS = 1000;
 type Stmt = Database.Statement;
 
 export class HistorySampler {
-  private readonly s: Record<'bounds' | 'seqAtOrAfter' | 'newestInBucket', Stmt>;
+  private readonly s: Record<'bounds' | 'seqAtOrAfter' | 'newestInBucket' | 'newestSince', Stmt>;
 
   constructor(db: Database.Database) {
     this.s = {
@@ -35,6 +35,8 @@ export class HistorySampler {
       seqAtOrAfter: db.prepare(`SELECT seq, ts FROM ${T.records} WHERE device_id = ? AND seq >= ? ORDER BY seq LIMIT 1`),
       newestInBucket: db.prepare(`SELECT payload FROM ${T.records}
         WHERE device_id = ? AND seq > ? AND seq <= ? AND type = ? ORDER BY seq DESC LIMIT 1`),
+      newestSince: db.prepare(`SELECT payload FROM ${T.records}
+        WHERE device_id = ? AND seq >= ? AND type = ? ORDER BY seq DESC LIMIT ?`),
     };
   }
 
@@ -56,6 +58,20 @@ export class HistorySampler {
       if (row) out.push(JSON.parse(row.payload) as EdgeRecord);
     }
     return out;
+  }
+
+  /**
+   * The newest `limit` records of one (sparse) type with ts >= sinceTs, newest first: every row
+   * since the window's first seq may be visited (so the window bounds the scan), but at most
+   * `limit` payloads are parsed. For predictions and alarms, which sample() would alias.
+   */
+  newestSince(deviceId: string, type: RecordType, sinceTs: number, limit: number): EdgeRecord[] {
+    const bounds = this.s.bounds.get(deviceId) as { lo: number | null; hi: number | null };
+    if (bounds.lo === null || bounds.hi === null) return [];
+    const first = this.firstSeqSince(deviceId, bounds.lo, bounds.hi, sinceTs);
+    if (first === undefined) return [];
+    const rows = this.s.newestSince.all(deviceId, first, type, Math.max(0, Math.floor(limit))) as Array<{ payload: string }>;
+    return rows.map((row) => JSON.parse(row.payload) as EdgeRecord);
   }
 
   /** The smallest stored seq in [lo, hi] whose ts >= sinceTs, assuming ts grows with seq. */

@@ -1,0 +1,42 @@
+/**
+ * `npm run screenshots`: the status page's screenshots in docs/ (README "Local status page"),
+ * taken in headless Chromium on a phone-sized viewport from the demo gateway
+ * (agent/status/demo-gateway.ts: simulated, scored, fixed clock, so every run draws the same data).
+ *   docs/status-pack.png     pack-1: cells, history, predictions
+ *   docs/status-charger.png  charger-1: power and connector status
+ *   docs/status-alarm.png    pack-2 during a cooling failure and an internal short
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromiumAvailable, launchChromium } from '../agent/status/chromium.js';
+import { startDemoGateway } from '../agent/status/demo-gateway.js';
+import { packageRoot } from '../agent/paths.js';
+
+const SHOTS: Array<{ file: string; device: string; section?: string }> = [
+  { file: 'status-pack.png', device: 'pack-1' },
+  { file: 'status-charger.png', device: 'charger-1' },
+  { file: 'status-alarm.png', device: 'pack-2' },
+];
+
+if (!chromiumAvailable()) {
+  console.error('screenshots: /usr/bin/chromium is missing (apt-get install chromium)');
+  process.exit(1);
+}
+const dir = mkdtempSync(join(tmpdir(), 'ev-edge-screenshots-'));
+const gateway = await startDemoGateway(dir);
+const browser = await launchChromium();
+try {
+  const page = await browser.context.newPage();
+  for (const shot of SHOTS) {
+    await page.goto(`${gateway.base}/#${shot.device}`);
+    await page.waitForSelector(`#history[data-device="${shot.device}"] .uplot`);
+    const path = join(packageRoot(), 'docs', shot.file);
+    await page.screenshot({ path, fullPage: true });
+    console.log(`screenshots: ${path}`);
+  }
+} finally {
+  await browser.close();
+  await gateway.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
