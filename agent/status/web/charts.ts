@@ -60,7 +60,8 @@ function options(spec: ChartSpec): UPlot.Options {
     ...(l.step ? { paths: U.paths.stepped!({ align: 1 }) } : {}),
     ...(l.pointsOnly ? { paths: () => null, points: { show: true, size: 8, fill: l.stroke, stroke: l.stroke } } : { points: { show: false } }),
   }))];
-  const y: UPlot.Axis = { size: labels ? 104 : 48 };
+  // Named levels (up to nine OCPP statuses) need room: 16 px a level and a smaller font.
+  const y: UPlot.Axis = labels ? { size: 112, font: '11px system-ui, sans-serif' } : { size: 48 };
   if (labels) {
     y.splits = () => labels.map((_, i) => i);
     y.values = (_u, splits) => splits.map((v) => labels[v] ?? '');
@@ -68,7 +69,7 @@ function options(spec: ChartSpec): UPlot.Options {
   return {
     title: spec.title,
     width: width(),
-    height: spec.height ?? HEIGHT,
+    height: spec.height ?? (labels ? Math.max(HEIGHT, 16 * labels.length + 60) : HEIGHT),
     series,
     scales: { x: { time: true, range: spec.x }, y: labels ? { range: [-0.5, labels.length - 0.5] } : spec.yRange ? { range: spec.yRange } : {} },
     axes: [{}, y],

@@ -114,14 +114,14 @@ export function historyView(s: Series, latest: Latest): HTMLElement[] {
   const newest = new Map(latest.predictions.map((p) => [p.prediction?.model, p.prediction]));
   return [
     ...telemetryCharts(s, x).map(chart),
+    h('h3', {}, 'Alarms'), chart(alarmTimeline(s, x)),
+    h('table', { class: 'alarms', 'data-testid': 'device-alarms' }, ...[...s.alarms].slice(0, 20).map((a) =>
+      h('tr', {}, h('td', {}, new Date(a.ts).toLocaleTimeString()), h('td', {}, h('span', { class: a.severity }, a.severity), ` ${a.rule}: ${a.message}`)))),
     h('h3', {}, 'Predictions'),
     ...(s.predictions.length === 0 ? [h('p', { class: 'muted small' }, 'no predictions in this window')] : charted(s.predictions).map((p) => {
       const box = chart(predictionChart(p, x));
       box.append(h('div', { class: 'muted small', 'data-testid': 'prediction-basis' }, basisText(newest.get(p.model))));
       return box;
     })),
-    h('h3', {}, 'Alarms'), chart(alarmTimeline(s, x)),
-    h('table', { class: 'alarms', 'data-testid': 'device-alarms' }, ...[...s.alarms].slice(0, 20).map((a) =>
-      h('tr', {}, h('td', {}, new Date(a.ts).toLocaleTimeString()), h('td', {}, h('span', { class: a.severity }, a.severity), ` ${a.rule}: ${a.message}`)))),
   ];
 }
