@@ -22,18 +22,18 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { SystemClock } from '../../core/clock.js';
-import type { EdgeRecord } from '../../core/record.js';
 import { RecordBuffer } from '../buffer/buffer.js';
 import { MockKafka } from '../kafka/mock-cluster.js';
 import { kafkaSinkFor } from '../kafka/test-support.js';
 import { createSinkMetrics } from '../metrics.js';
 import { startMosquitto } from '../mqtt/mosquitto.js';
 import { mqttSinkFor } from '../mqtt/test-support.js';
-import type { Sink, WriteResult } from '../sink.js';
+import type { Sink } from '../sink.js';
 import { startPgServer } from '../timescale/embedded-pg.js';
 import { timescaleSinkFor } from '../timescale/test-support.js';
 import { DrainLoop } from './drain-loop.js';
 import { makePendingRecords } from './fixtures.js';
+import { ObservedSink } from './observed-sink.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const log = pino({ level: 'silent' });
@@ -48,40 +48,6 @@ const FAILURES = 7;
 const LOCAL_CONNECT_AND_WRITE_MS = 1500;
 /** Worst case: the probe sees the upstream within one interval, the connect waits at most the spread. */
 const RECOVERY_BOUND_MS = PROBE_INTERVAL_MS + RECONNECT_JITTER_MS + LOCAL_CONNECT_AND_WRITE_MS;
-
-/** Our own Sink interface around the real sink: counts thrown connects and writes, times the first delivery. */
-class Observed implements Sink {
-  readonly name: string;
-  failures = 0;
-  watching = false;
-  firstDeliveredAt: number | undefined;
-  constructor(private readonly inner: Sink) {
-    this.name = inner.name;
-  }
-  async connect(): Promise<void> {
-    try {
-      await this.inner.connect();
-    } catch (err) {
-      this.failures++;
-      throw err;
-    }
-  }
-  async write(batch: readonly EdgeRecord[]): Promise<WriteResult[]> {
-    // A frozen Kafka cluster still lets kafkajs connect; its writes are what fail.
-    const results = await this.inner.write(batch).catch((err: unknown) => {
-      this.failures++;
-      throw err;
-    });
-    if (this.watching && this.firstDeliveredAt === undefined && results.some((r) => r.status === 'delivered')) this.firstDeliveredAt = performance.now();
-    return results;
-  }
-  probe(): Promise<void> {
-    return this.inner.probe();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;
@@ -99,7 +65,7 @@ interface Outage {
 /** Drains to `inner`, takes the upstream away until FAILURES connects or writes failed, brings it back; returns ms to the first delivery. */
 async function recoveryMs(inner: Sink, upstream: Outage): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'recovery-'));
-  const sink = new Observed(inner);
+  const sink = new ObservedSink(inner);
   const buffer = RecordBuffer.open({ path: join(dir, 'b.sqlite'), maxBytes: 1024 ** 3, synchronous: 'normal', retentionMs: 3_600_000, sinks: [sink.name], clock });
   const loop = new DrainLoop({
     sink, buffer, clock, log, metrics: createSinkMetrics(new Registry()), batchSize: 50, backoff: BACKOFF, idlePollMs: 100,
@@ -119,7 +85,7 @@ async function recoveryMs(inner: Sink, upstream: Outage): Promise<number> {
     stopped = true;
     append(5);
     await until(() => sink.failures >= FAILURES && loop.state === 'backoff', 120_000, `${FAILURES} failures`);
-    sink.watching = true;
+    sink.watch();
     await upstream.start();
     stopped = false;
     const returnedAt = performance.now();
