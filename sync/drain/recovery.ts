@@ -68,7 +68,10 @@ export class RecoveryWatch {
     let probing = true;
     while (!stopping()) {
       if (probing) {
-        const failure = await this.deps.probe().then(() => undefined, (err: unknown) => String((err as Error)?.message ?? err));
+        // Through a promise: a probe that throws synchronously (a bad address) is a failed probe too.
+        const failure = await Promise.resolve()
+          .then(() => this.deps.probe())
+          .then(() => undefined, (err: unknown) => String((err as Error)?.message ?? err));
         if (stopping()) break;
         if (failure !== undefined) {
           this.lastFailure = failure;
