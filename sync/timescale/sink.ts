@@ -34,8 +34,9 @@ export function isDataError(err: unknown): boolean {
 
 /**
  * SSLRequest (length 8, code 80877103): the server answers one byte ('S' or 'N') before any
- * authentication. After 'N' and a close PostgreSQL logs nothing; after 'S' (ssl = on) it logs one
- * "could not accept SSL connection" line, once per outage, since the loop stops probing on success.
+ * authentication. PostgreSQL's source skips the log line for a client that leaves after 'N'; after
+ * 'S' (ssl = on) it may log "could not accept SSL connection" (not checked here), once per outage
+ * at most, since the loop stops probing when the upstream answers.
  */
 export const SSL_REQUEST_HELLO: ProbeHello = {
   request: Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]),
