@@ -43,7 +43,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-drain-'));
 
 /** A sink under another name, so each measured variant drains the same buffer with its own cursor. */
 function renamed(name: string, sink: Sink): Sink {
-  return { name, connect: () => sink.connect(), write: (b) => sink.write(b), close: () => sink.close() };
+  return { name, connect: () => sink.connect(), write: (b) => sink.write(b), probe: () => sink.probe(), close: () => sink.close() };
 }
 
 const variants = ['timescale', 'timescale_values', 'timescale_copy', 'mqtt', 'kafka'].filter((v) => SINKS.includes(v.split('_')[0] as string));

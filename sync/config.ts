@@ -20,6 +20,10 @@ const drainKeys = {
   backoff_max_ms: z.number().int().min(1).max(3_600_000).default(60_000),
   /** Live data first: records newer than this are sent before the backlog. 0 disables. */
   live_window_ms: z.number().int().min(0).max(86_400_000).default(60_000),
+  /** While the upstream is unreachable, probe it this often (sync/probe.ts); 0 = no probe, backoff only. */
+  probe_interval_ms: z.number().int().min(0).max(600_000).default(1000),
+  /** Once a probe sees the upstream back, reconnect after a random wait in [0, this]: a fleet spreads out. */
+  reconnect_jitter_ms: z.number().int().min(0).max(600_000).default(2000),
 };
 
 const tlsSchema = z

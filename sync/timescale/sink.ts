@@ -14,6 +14,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { EdgeRecord } from '../../core/record.js';
 import type { TimescaleConfig } from '../config.js';
+import { probeTcp, type ProbeHello } from '../probe.js';
 import type { Sink, WriteResult } from '../sink.js';
 import { begin, newClient } from './connection.js';
 import { setupTimescale, type TimescaleMode } from './hypertables.js';
@@ -30,6 +31,17 @@ export function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
+
+/**
+ * SSLRequest (length 8, code 80877103): the server answers one byte ('S' or 'N') before any
+ * authentication. PostgreSQL's source skips the log line for a client that leaves after 'N'; after
+ * 'S' (ssl = on) it may log "could not accept SSL connection" (not checked here), once per outage
+ * at most, since the loop stops probing when the upstream answers.
+ */
+export const SSL_REQUEST_HELLO: ProbeHello = {
+  request: Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]),
+  answered: (received) => received.length >= 1,
+};
 
 export class TimescaleSink implements Sink {
   readonly name = 'timescale';
@@ -66,6 +78,13 @@ export class TimescaleSink implements Sink {
       await this.close();
       throw err;
     }
+  }
+
+  /** TCP (or the Unix socket when `host` is a directory) and an SSLRequest answered. */
+  probe(): Promise<void> {
+    const o = this.options;
+    const target = o.host.startsWith('/') ? { path: `${o.host}/.s.PGSQL.${o.port}` } : { host: o.host, port: o.port };
+    return probeTcp(target, { timeoutMs: o.connect_timeout_ms, hello: SSL_REQUEST_HELLO });
   }
 
   async write(batch: readonly EdgeRecord[]): Promise<WriteResult[]> {
