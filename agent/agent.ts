@@ -105,6 +105,9 @@ export class Agent {
       this.log,
     );
     this.buffer = buffer;
+    // Bounded by local history (retention): a restart shows the last known values at once.
+    const primeSince = this.clock.now() - config.buffer.retention_hours * 3_600_000;
+    this.latest.prime(config.devices, (id, type, limit) => buffer.newestSince(id, type, primeSince, limit));
     this.metrics.bufferMaxBytes.set(config.buffer.max_bytes);
     this.metrics.setInfo(config.gateway.id, packageVersion());
     this.metrics.componentUp.set({ component: 'buffer' }, 1);
@@ -206,6 +209,7 @@ export class Agent {
       sinkStates: () => Object.fromEntries(this.drainLoops.map((loop, i) => [this.sinkNames[i], loop.state])),
       modelStatus: () => this.scoring?.status() ?? [],
       clockTrusted: () => this.clock.trusted(),
+      now: () => this.clock.now(),
     });
   }
 

@@ -2,7 +2,10 @@
  * The local HTTP endpoint: /metrics for Prometheus, /healthz and /readyz for systemd/Docker
  * health checks, and whatever read-only routes the agent adds (status page, JSON API).
  * Read-only by design: every route answers GET/HEAD only. With a token configured, everything
- * except the health probes requires `Authorization: Bearer TOKEN` (or `?token=` for a browser).
+ * except the health probes and routes registered `{ open: true }` requires
+ * `Authorization: Bearer TOKEN` (or `?token=` for a browser). Open routes are for static files
+ * that carry no data (the status page's scripts: a browser fetches module imports without the
+ * page's token).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -14,7 +17,6 @@ export interface HttpReply {
 }
 export type RouteHandler = (url: URL, req: IncomingMessage) => HttpReply | Promise<HttpReply>;
 
-const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
 
 export function json(status: number, value: unknown): HttpReply {
   return { status, contentType: 'application/json; charset=utf-8', body: `${JSON.stringify(value)}\n` };
@@ -28,17 +30,21 @@ export class HttpEndpoint {
   private server: Server | undefined;
   private readonly exact = new Map<string, RouteHandler>();
   private readonly prefixes: Array<[string, RouteHandler]> = [];
+  private readonly openPaths = new Set(['/healthz', '/readyz']);
+  private readonly openPrefixes: string[] = [];
 
   constructor(private readonly token?: string) {}
 
-  route(path: string, handler: RouteHandler): this {
+  route(path: string, handler: RouteHandler, options: { open?: boolean } = {}): this {
     this.exact.set(path, handler);
+    if (options.open) this.openPaths.add(path);
     return this;
   }
 
   /** A handler for every path under `prefix` (e.g. '/api/devices/'). */
-  routePrefix(prefix: string, handler: RouteHandler): this {
+  routePrefix(prefix: string, handler: RouteHandler, options: { open?: boolean } = {}): this {
     this.prefixes.push([prefix, handler]);
+    if (options.open) this.openPrefixes.push(prefix);
     return this;
   }
 
@@ -57,7 +63,7 @@ export class HttpEndpoint {
   }
 
   private authorised(url: URL, req: IncomingMessage): boolean {
-    if (!this.token || OPEN_ROUTES.has(url.pathname)) return true;
+    if (!this.token || this.openPaths.has(url.pathname) || this.openPrefixes.some((p) => url.pathname.startsWith(p))) return true;
     const header = req.headers.authorization ?? '';
     const offered = header.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('token') ?? '');
     const a = Buffer.from(offered);

@@ -5,19 +5,21 @@ import type { DeviceRunner } from './device-runner.js';
 import { json, text, type HttpEndpoint } from './http.js';
 import type { AgentMetrics } from './metrics.js';
 import { registerApi } from './status/api.js';
+import { registerAssets } from './status/assets.js';
 import type { LatestRecords } from './status/latest.js';
 import { STATUS_PAGE } from './status/page.js';
 
 export interface RouteSources {
   config: AgentConfig;
   metrics: AgentMetrics;
-  runners: readonly DeviceRunner[];
+  runners: ReadonlyArray<Pick<DeviceRunner, 'currentState' | 'currentSource'>>;
   latest: LatestRecords;
   buffer: () => RecordBuffer | undefined;
   ready: () => boolean;
   sinkStates: () => Record<string, string>;
   modelStatus: () => unknown[];
   clockTrusted: () => boolean;
+  now: () => number;
 }
 
 export function registerRoutes(http: HttpEndpoint, src: RouteSources): void {
@@ -31,7 +33,9 @@ export function registerRoutes(http: HttpEndpoint, src: RouteSources): void {
     modelStatus: src.modelStatus,
     clockTrusted: src.clockTrusted,
     gatewayId: config.gateway.id,
+    now: src.now,
   });
+  registerAssets(http);
   http
     .route('/', () => ({ status: 200, contentType: 'text/html; charset=utf-8', body: STATUS_PAGE }))
     .route('/metrics', async () => ({

@@ -43,7 +43,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-drain-'));
 
 /** A sink under another name, so each measured variant drains the same buffer with its own cursor. */
 function renamed(name: string, sink: Sink): Sink {
-  return { name, connect: () => sink.connect(), write: (b) => sink.write(b), close: () => sink.close() };
+  return { name, connect: () => sink.connect(), write: (b) => sink.write(b), probe: () => sink.probe(), close: () => sink.close() };
 }
 
 const variants = ['timescale', 'timescale_values', 'timescale_copy', 'mqtt', 'kafka'].filter((v) => SINKS.includes(v.split('_')[0] as string));
@@ -67,7 +67,7 @@ async function drain(sink: Sink): Promise<number> {
 /** The same rows as CSV per table, loaded with psql \copy: the floor any drain is compared to. */
 async function copyRate(pg: PgServer): Promise<number> {
   const client = await pg.client();
-  await migrate(client, 'bench_copy', () => {});
+  await migrate(client, { schema: 'bench_copy', statement_timeout_ms: 600_000 }, () => {});
   await client.end();
   const csv = (v: unknown, kind: string): string => {
     if (v === null || v === undefined) return '';

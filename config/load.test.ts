@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { enabledSinkNames } from '../sync/config.js';
 import { ConfigError, DEFAULT_CONFIG_YAML, loadConfig, parseConfig } from './load.js';
 
 function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
@@ -27,9 +28,21 @@ describe('config', () => {
     expect(DEFAULT_CONFIG_YAML).toContain('sim-pack-1');
   });
 
-  it('the documented example file is valid', () => {
+  it('the documented example file is valid, and runs no sink until a block is uncommented', () => {
     const config = loadConfig(new URL('./ev-edge.example.yaml', import.meta.url).pathname, {});
     expect(config.devices.length).toBeGreaterThan(0);
+    expect(enabledSinkNames(config.sinks)).toEqual([]);
+  });
+
+  it("the example's commented sink blocks are valid once uncommented, and then each one runs", () => {
+    const text = readFileSync(new URL('./ev-edge.example.yaml', import.meta.url), 'utf8');
+    const lines = text.split('\n');
+    const from = lines.indexOf('#sinks:');
+    const to = lines.findIndex((line, i) => i > from && !line.startsWith('#'));
+    expect(from).toBeGreaterThan(0);
+    const uncommented = [...lines.slice(0, from).filter((l) => l !== 'sinks: {}'), ...lines.slice(from, to).map((l) => l.slice(1)), ...lines.slice(to)].join('\n');
+    const config = parseConfig(uncommented, 'ev-edge.example.yaml (sinks uncommented)', {});
+    expect(enabledSinkNames(config.sinks)).toEqual(['timescale', 'mqtt', 'kafka']);
   });
 
   it('reports every problem at once, each with line, column and path', () => {

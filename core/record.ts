@@ -92,6 +92,22 @@ export interface PredictionPayload {
   outputs: Record<string, number>;
   /** Timestamp (ms) of the newest input the prediction was computed from. */
   inputsTs: number;
+  /** What the prediction rests on, so nobody mistakes an early guess for a settled one. */
+  basis?: PredictionBasis;
+}
+
+/**
+ * How much history and which inputs a prediction was computed from. A model scores short
+ * histories and absent inputs explicitly (it was trained with them), so early predictions exist,
+ * but they say so: consumers (status page, alarms, dashboards) read `confidence` before acting.
+ */
+export interface PredictionBasis {
+  /** Hours of the device's history (record time) behind the features. */
+  historyH: number;
+  /** Model inputs that were absent and scored as missing (names as in the model card). */
+  missingInputs: string[];
+  /** 'low' while history is short or inputs are missing; the rule is documented per model card. */
+  confidence: 'low' | 'medium' | 'high';
 }
 
 export type AlarmSeverity = 'critical' | 'warning' | 'info';

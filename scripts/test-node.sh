@@ -23,6 +23,6 @@ echo "node $(node --version) in $nodedir" >&2
 git clone --quiet "$repo" "$work/ev-edge"
 cd "$work/ev-edge"
 # --nodedir: compile better-sqlite3, serialport, socketcan and unix-dgram against this Node's headers.
-npm ci --nodedir="$nodedir"
+ONNXRUNTIME_NODE_INSTALL=skip npm ci --nodedir="$nodedir"
 export EV_EDGE_SHARED_DATA="${EV_EDGE_SHARED_DATA:-$repo/../shared/data}"
 npm test

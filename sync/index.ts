@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { RecordBuffer } from './buffer/buffer.js';
 import type { DrainKeys, SinksConfig } from './config.js';
-import { DrainLoop } from './drain/drain-loop.js';
+import { DrainLoop, type DrainLoopOptions } from './drain/drain-loop.js';
 import { KafkaSink } from './kafka/sink.js';
 import type { SinkMetrics } from './metrics.js';
 import { MqttSink } from './mqtt/sink.js';
@@ -38,12 +38,14 @@ export function createSinks(config: SinksConfig, deps: SinkDeps): Sink[] {
 }
 
 /** The drain-loop knobs of a sink's config block, in DrainLoop's terms. */
-export function drainSettings(block: DrainKeys): { batchSize: number; maxRecordsPerS: number; backoff: { initialMs: number; maxMs: number }; liveWindowMs: number } {
+export function drainSettings(block: DrainKeys): Pick<DrainLoopOptions, 'batchSize' | 'maxRecordsPerS' | 'backoff' | 'liveWindowMs' | 'probeIntervalMs' | 'reconnectJitterMs'> {
   return {
     batchSize: block.batch_size,
     maxRecordsPerS: block.max_records_per_s,
     backoff: { initialMs: block.backoff_initial_ms, maxMs: block.backoff_max_ms },
     liveWindowMs: block.live_window_ms,
+    probeIntervalMs: block.probe_interval_ms,
+    reconnectJitterMs: block.reconnect_jitter_ms,
   };
 }
 

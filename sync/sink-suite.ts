@@ -2,7 +2,7 @@
  * The one contract test suite every Sink implementation runs (MQTT.js's abstract_store pattern):
  * a sink file calls `describeSinkContract` with a factory for its sink and a way to read what the
  * real upstream holds. The upstream's lifecycle (start in beforeAll, stop in afterAll) belongs to
- * the caller; `upstream.stop/start` are used by the last test only.
+ * the caller; `upstream.stop/start` are used by the last two tests only.
  */
 import { describe, expect, it } from 'vitest';
 import { sequenced, type EdgeRecord } from '../core/record.js';
@@ -85,6 +85,24 @@ export function describeSinkContract(name: string, makeSink: () => Sink, readBac
           if (options.exactlyOnce) expect(counts.get(r.key), r.key).toBe(1);
           else expect(counts.get(r.key) ?? 0, r.key).toBeGreaterThanOrEqual(1);
         }
+      } finally {
+        await sink.close();
+      }
+    });
+
+    it('probe answers while the upstream runs and fails while it is down, without opening a session', async () => {
+      const sink = makeSink();
+      try {
+        await sink.probe();
+        // The probe connected nothing: a write still finds the sink unconnected.
+        await expect(sink.write(contractRecords(1, `${name}-probe`))).rejects.toThrow();
+        await options.upstream.stop();
+        try {
+          await expect(sink.probe()).rejects.toThrow(/^probe /);
+        } finally {
+          await options.upstream.start();
+        }
+        await sink.probe();
       } finally {
         await sink.close();
       }

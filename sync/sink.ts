@@ -23,6 +23,13 @@ export interface Sink {
   /** Connect (and create schema, birth messages ...). Throws when the upstream is unreachable. */
   connect(): Promise<void>;
   write(batch: readonly EdgeRecord[]): Promise<WriteResult[]>;
+  /**
+   * Cheap reachability check while disconnected (see sync/probe.ts): resolves when the upstream's
+   * address takes connections and answers, rejects otherwise. Opens no session, authenticates
+   * nothing and leaves the sink's own state alone; the drain loop uses it to notice an upstream's
+   * return within seconds while full reconnects keep their long backoff.
+   */
+  probe(): Promise<void>;
   /** Release every connection, timer and listener. Safe to call twice, or before connect. */
   close(): Promise<void>;
 }

@@ -46,6 +46,22 @@ describe('ev-edge decode errors', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain(`${dbc}:3:5: expected message id`);
   });
+  it('exits 1 when nothing was decoded: no frame id in the DBC, or a refused log (issue 12 §2)', async () => {
+    const dbc = join(dir, 'one.dbc');
+    writeFileSync(dbc, 'BO_ 1 M: 1 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\n');
+    const unknownIds = join(dir, 'unknown.log');
+    writeFileSync(unknownIds, '(1700000000.0) can0 002#07\n(1700000001.0) can0 003#08\n');
+    const none = await run(['--dbc', dbc, unknownIds]);
+    expect(none.code).toBe(1);
+    expect(none.out).toEqual([]);
+    expect(none.err).toContain('nothing decoded');
+    const busmaster = join(dir, 'bm.log');
+    writeFileSync(busmaster, '***BUSMASTER Ver 3.2.2***\n***PROTOCOL CAN***\n11:49:12:9420 Rx 1 0x001 s 1 40\n');
+    const refused = await run(['--dbc', dbc, busmaster]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('line 1: file refused: this is a BusMaster log, which is not supported');
+    expect(refused.err).not.toContain('line 3');
+  });
   it('counts bad log lines with their numbers and labels values on request', async () => {
     const dbc = join(dir, 'ok.dbc');
     writeFileSync(dbc, 'BO_ 1 M: 1 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\nVAL_ 1 S 7 "seven" ;\nBO_ 2147483905 E: 1 X\n SG_ T : 0|8@1+ (1,0) [0|0] "" X\n');

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startPgServer } from '../../sync/timescale/embedded-pg.js';
 import { CLI, cliBuilt, REPO_ROOT } from '../test-support.js';
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string }> {
@@ -94,5 +95,28 @@ sinks:
     const { code, stdout } = await run(['doctor', '--config', config]);
     expect(code).toBe(1);
     expect(stdout).toMatch(/^FAIL {2}config: .*gateway\.id: expected 1-64 letters/m);
+  });
+
+  it('logs in as the timescale sink and names the TimescaleDB case it finds', async () => {
+    const pg = await startPgServer();
+    const dir = mkdtempSync(join(tmpdir(), 'ev-edge-doctor-'));
+    try {
+      const write = (extra: string) => {
+        const config = join(dir, `ts-${extra.length}.yaml`);
+        writeFileSync(config, `data_dir: ${join(dir, 'data')}
+devices: [{ id: sim, kind: battery, driver: simulator }]
+sinks:
+  timescale: { host: 127.0.0.1, port: ${pg.port}, database: ${pg.database}, user: ${pg.user}, password: ${pg.password}${extra} }
+`);
+        return config;
+      };
+      const auto = await run(['doctor', '--config', write('')]);
+      expect(auto.stdout).toMatch(/warn {2}sink timescale extension: unavailable: the server has no timescaledb extension: plain PostgreSQL tables\n {6}fix: install TimescaleDB/);
+      const required = await run(['doctor', '--config', write(', timescale: require')]);
+      expect(required.code).toBe(1);
+      expect(required.stdout).toMatch(/FAIL {2}sink timescale extension: unavailable/);
+    } finally {
+      await pg.destroy();
+    }
   });
 });

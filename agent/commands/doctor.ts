@@ -12,6 +12,9 @@ import type { AgentConfig, DeviceConfig } from '../../config/schema.js';
 import { modelsDir } from '../paths.js';
 import { knownRuntimeProblem } from '../runtime.js';
 import { parseFlags } from '../../core/flags.js';
+import type { TimescaleConfig } from '../../sync/config.js';
+import { newClient } from '../../sync/timescale/connection.js';
+import { explainExtension, inspectExtension, type ExtensionCase } from '../../sync/timescale/extension.js';
 import type { Command } from './command.js';
 import { configPath } from './run.js';
 
@@ -95,10 +98,32 @@ function tcpCheck(name: string, host: string, port: number, timeoutMs = 3000): P
   });
 }
 
-function upstreamChecks(config: AgentConfig): Array<Promise<Check>> {
-  const checks: Array<Promise<Check>> = [];
+/** Logs in as the sink would and names the TimescaleDB case the sink will find (extension.ts). */
+async function timescaleCheck(o: TimescaleConfig): Promise<Check[]> {
+  const tcp = await tcpCheck('sink timescale', o.host, o.port);
+  if (tcp.status !== 'ok' || o.timescale === 'off') return [tcp];
+  const name = 'sink timescale extension';
+  const client = newClient(o);
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const found = explainExtension(await inspectExtension(client, o.extension_schema), o.extension_schema);
+    const status: Record<ExtensionCase, Status> = {
+      'installed': 'ok', 'creatable': 'ok', 'installed-elsewhere': 'warn', 'installed-unusable': 'fail',
+      'not-creatable': o.timescale === 'require' ? 'fail' : 'warn', 'unavailable': o.timescale === 'require' ? 'fail' : 'warn',
+    };
+    return [tcp, { status: status[found.case], name, detail: `${found.case}: ${found.detail}`, ...(found.fix ? { fix: found.fix } : {}) }];
+  } catch (err) {
+    return [tcp, { status: 'fail', name, detail: `login as ${o.user} to ${o.database}: ${(err as Error).message}`, fix: 'check user, password or password_file, database and TLS settings' }];
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function upstreamChecks(config: AgentConfig): Array<Promise<Check | Check[]>> {
+  const checks: Array<Promise<Check | Check[]>> = [];
   const sinks = config.sinks;
-  if (sinks.timescale?.enabled) checks.push(tcpCheck('sink timescale', sinks.timescale.host, sinks.timescale.port));
+  if (sinks.timescale?.enabled) checks.push(timescaleCheck(sinks.timescale));
   if (sinks.mqtt?.enabled) {
     const url = new URL(sinks.mqtt.url);
     const port = Number(url.port || (url.protocol === 'mqtts:' ? 8883 : url.protocol === 'wss:' ? 443 : url.protocol === 'ws:' ? 80 : 1883));
@@ -127,7 +152,9 @@ export const doctorCommand: Command = {
 Prints one line per check (ok / warn / FAIL) with a fix hint for each problem:
 the Node.js runtime (releases known to crash the agent), the config file, the data folder's permissions, each device's serial port, CAN interface or
 replay file, every shipped model against its card (sha256), and a TCP connection to each
-configured upstream (sinks, and the CSMS of each OCPP proxy). Exits 0 when no check failed, 1 otherwise.`,
+configured upstream (sinks, and the CSMS of each OCPP proxy); for timescale also a login as the
+sink and which TimescaleDB case it finds (extension installed and where, creatable by this role,
+needs a DBA, unavailable). Exits 0 when no check failed, 1 otherwise.`,
   async run(args) {
     const { flags } = parseFlags(args);
     const file = configPath(flags);
@@ -144,7 +171,7 @@ configured upstream (sinks, and the CSMS of each OCPP proxy). Exits 0 when no ch
     const runtime: Check = runtimeProblem
       ? { status: 'fail', name: 'node.js', detail: runtimeProblem, fix: 'install Node.js 22 or 26 (scripts/install.sh uses the node on PATH)' }
       : { status: 'ok', name: 'node.js', detail: `${process.version}: no known problem` };
-    const checks = [runtime, dataDirCheck(config), ...config.devices.map(deviceCheck), ...modelChecks(), ...(await Promise.all(upstreamChecks(config)))];
+    const checks = [runtime, dataDirCheck(config), ...config.devices.map(deviceCheck), ...modelChecks(), ...(await Promise.all(upstreamChecks(config))).flat()];
     checks.forEach(print);
     const failed = checks.filter((c) => c.status === 'fail').length;
     process.stdout.write(`${failed === 0 ? 'all checks passed' : `${failed} check(s) failed`}\n`);

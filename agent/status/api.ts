@@ -3,25 +3,32 @@
  *   GET /api/devices                  every configured device: state, source, newest telemetry
  *   GET /api/devices/:id/latest       newest telemetry, predictions per model, newest alarm
  *   GET /api/devices/:id/history      ?limit=N (<= 1000) &type=battery,charger,prediction,alarm
- *   GET /api/alarms                   newest alarms of every device, ?limit=N
+ *   GET /api/devices/:id/series       ?hours=H (<= 48) &points=N (<= 1000): charts' columns (series.ts)
+ *   GET /api/alarms                   newest alarms of every device, ?limit=N (<= 50)
  *   GET /api/status                   buffer size against its cap, drops, and each sink's lag
+ * Every query is bounded (limit, points, hours), and history is read from the buffer, never kept
+ * in memory twice.
  */
 import type { DeviceConfig } from '../../config/schema.js';
 import type { RecordBuffer } from '../../sync/buffer/index.js';
 import type { DeviceRunner } from '../device-runner.js';
+import { deviceSeries, seriesQuery } from './series.js';
 import { json, type HttpEndpoint, type HttpReply } from '../http.js';
 import type { EdgeRecord } from '../../core/record.js';
-import type { LatestRecords } from './latest.js';
+import { ALARMS_KEPT, type LatestRecords } from './latest.js';
 
 export interface ApiSources {
   devices: readonly DeviceConfig[];
-  runners: readonly DeviceRunner[];
+  /** What the page shows of each device's runner (the agent passes its DeviceRunners). */
+  runners: ReadonlyArray<Pick<DeviceRunner, 'currentState' | 'currentSource'>>;
   latest: LatestRecords;
   buffer: () => RecordBuffer | undefined;
   sinkStates: () => Record<string, string>;
   modelStatus: () => unknown[];
   clockTrusted: () => boolean;
   gatewayId: string;
+  /** The agent's clock: the charts' window ends at its now. */
+  now: () => number;
 }
 
 const RECORD_TYPES = ['battery', 'charger', 'prediction', 'alarm'];
@@ -65,13 +72,19 @@ export function registerApi(http: HttpEndpoint, src: ApiSources): void {
       const records = buffer ? buffer.recent(device.id, boundedLimit(url, 100), types.length > 0 ? types : undefined) : [];
       return json(200, { device: device.id, records });
     }
-    return json(404, { error: 'expected /api/devices/:id/latest or /api/devices/:id/history' });
+    if (view === 'series') {
+      const query = seriesQuery(url);
+      if (typeof query === 'string') return json(400, { error: query });
+      return json(200, deviceSeries(src.buffer(), device, src.now(), query));
+    }
+    return json(404, { error: 'expected /api/devices/:id/latest, /history or /series' });
   });
 
+  // From memory (the newest ALARMS_KEPT per device): polled every few seconds, and a scan of the
+  // buffer for rare rows would visit every row of a device that has none.
   http.route('/api/alarms', (url) => {
-    const limit = boundedLimit(url, 50);
-    const buffer = src.buffer();
-    const alarms: EdgeRecord[] = buffer ? src.devices.flatMap((d) => buffer.recent(d.id, limit, ['alarm'])) : [];
+    const limit = Math.min(boundedLimit(url, 50), ALARMS_KEPT);
+    const alarms: EdgeRecord[] = src.devices.flatMap((d) => src.latest.alarmsOf(d.id).slice(0, limit));
     alarms.sort((a, b) => b.ts - a.ts);
     return json(200, { alarms: alarms.slice(0, limit) });
   });
@@ -80,6 +93,7 @@ export function registerApi(http: HttpEndpoint, src: ApiSources): void {
     const stats = src.buffer()?.stats();
     return json(200, {
       gateway: src.gatewayId,
+      now: src.now(),
       clockTrusted: src.clockTrusted(),
       buffer: stats ?? null,
       sinks: src.sinkStates(),

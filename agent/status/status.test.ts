@@ -1,14 +1,13 @@
 /** The JSON API and the status page in a real headless Chromium (Debian's, driven by playwright-core). */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.js';
 import { Agent } from '../agent.js';
+import { chromiumAvailable, launchChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 let agent: Agent;
 let base: string;
 
@@ -66,28 +65,40 @@ describe('status API', () => {
     expect((await getJson('/api/devices/pack-s/history?type=toast')).status).toBe(400);
     const alarms = await getJson('/api/alarms');
     expect(Array.isArray(alarms.body.alarms)).toBe(true);
+    const series = await getJson('/api/devices/pack-s/series?hours=1&points=50');
+    expect(series.body.telemetry.t.length).toBeGreaterThan(0);
+    expect(series.body.telemetry.t.length).toBeLessThanOrEqual(50);
+    expect(series.body.telemetry.packVoltageV).toHaveLength(series.body.telemetry.t.length);
+    expect((await getJson('/api/devices/pack-s/series?hours=100')).status).toBe(400);
+    expect((await getJson('/api/devices/pack-s/series?points=0')).status).toBe(400);
     const status = await getJson('/api/status');
     expect(status.body.buffer.rows).toBeGreaterThan(0);
   });
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('status page in headless Chromium (skipped without /usr/bin/chromium: apt-get install chromium)', () => {
-  it('loads, shows the simulated devices labelled as simulated, and updates by itself', async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+describe.skipIf(!chromiumAvailable())('status page in headless Chromium (skipped without /usr/bin/chromium: apt-get install chromium)', () => {
+  it('loads from a live agent, shows the simulated devices labelled as simulated, charts their history and updates by itself', async () => {
+    const browser = await launchChromium();
     try {
-      const page = await browser.newPage();
+      const page = await browser.context.newPage();
+      page.on('pageerror', (err) => { throw err; });
       await page.goto(base + '/');
-      const cards = page.getByTestId('device');
-      await expect.poll(() => cards.count(), { timeout: 10_000 }).toBe(2);
-      expect(await cards.first().getAttribute('data-device')).toBe('pack-s');
+      const chips = page.getByTestId('device');
+      await expect.poll(() => chips.count(), { timeout: 10_000 }).toBe(2);
+      expect(await chips.first().getAttribute('data-device')).toBe('pack-s');
       expect(await page.getByTestId('source').allTextContents()).toEqual(['simulator', 'simulator']);
-      expect(await cards.first().textContent()).toMatch(/state of charge\s*\d+\.\d %/);
+      expect(await page.getByTestId('summary').textContent()).toMatch(/state of charge\s*\d+\.\d %/);
+      expect(await page.locator('[data-testid=cell-bars] rect.cell').count()).toBe(12);
+      await page.waitForSelector('#history[data-device="pack-s"] .uplot');
+      const points = await page.evaluate(() => (globalThis as any).evEdgeCharts['pack-voltage'].data[1].length);
+      expect(points).toBeGreaterThan(0);
       const before = await page.getByTestId('ts').first().textContent();
       await expect.poll(() => page.getByTestId('ts').first().textContent(), { timeout: 10_000 }).not.toBe(before);
       expect(await page.getByTestId('buffer').textContent()).toMatch(/buffer \d+ rows/);
+      // The charger, picked from the device list.
+      await chips.nth(1).click();
+      await page.waitForSelector('#history[data-device="charger-s"] .uplot');
+      expect(await page.getByTestId('connector').textContent()).toMatch(/^[A-Z][A-Za-z]+$/);
     } finally {
       await browser.close();
     }

@@ -73,10 +73,10 @@ export function expandMacros(sql: string, range: TimeRange, timescaledb = false)
 }
 
 /** Both steps, in Grafana's order. */
-export function grafanaSql(sql: string, vars: Record<string, VariableValue>, range: TimeRange, intervalText = '1m'): string {
+export function grafanaSql(sql: string, vars: Record<string, VariableValue>, range: TimeRange, intervalText = '1m', timescaledb = false): string {
   const builtins: Record<string, VariableValue> = {
     __interval: { values: [intervalText], multi: false },
     __interval_ms: { values: [String(intervalSeconds(intervalText) * 1000)], multi: false },
   };
-  return expandMacros(interpolateVariables(sql, { ...builtins, ...vars }), range);
+  return expandMacros(interpolateVariables(sql, { ...builtins, ...vars }), range, timescaledb);
 }

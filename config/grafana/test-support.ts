@@ -2,9 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
 import { parse } from 'yaml';
-import { grafanaSql, type TimeRange, type VariableValue } from './macros.js';
 
 export const GRAFANA_DIR = dirname(fileURLToPath(import.meta.url));
 export const DASHBOARD_DIR = join(GRAFANA_DIR, 'dashboards');
@@ -59,31 +57,4 @@ export function loadDashboardProviders(): Json[] {
 /** The text of a variable's query (SQL variables keep a string, Prometheus ones an object). */
 export function variableQuery(v: Json): string {
   return typeof v.query === 'string' ? v.query : String(v.query?.query ?? '');
-}
-
-/** Runs SQL against the test database (embedded PostgreSQL). */
-export type QueryFn = (sql: string) => Promise<Json[]>;
-
-/** Resolves the dashboard's variables in order, like Grafana with "All" selected for multi-value ones. */
-export async function resolveVariables(d: Dashboard, query: QueryFn, range: TimeRange): Promise<Record<string, VariableValue>> {
-  const vars: Record<string, VariableValue> = {};
-  for (const v of variablesOf(d)) {
-    const multi = Boolean(v.multi || v.includeAll);
-    if (v.type === 'constant') vars[v.name] = { values: [String(v.query)], multi: false };
-    else if (v.type === 'custom') vars[v.name] = { values: String(v.query).split(',').map((s) => s.trim()), multi };
-    else if (v.type === 'query') {
-      const rows = await query(grafanaSql(variableQuery(v), vars, range));
-      const values = rows.map((r) => String(Object.values(r)[0]));
-      expect(values.length, `${d.file} $${v.name} has no values`).toBeGreaterThan(0);
-      vars[v.name] = { values: multi ? values : values.slice(0, 1), multi };
-    } else throw new Error(`${d.file}: variable type ${v.type} not handled`);
-  }
-  return vars;
-}
-
-/** Runs one panel's SQL as Grafana would; returns the rows. */
-export async function panelRows(d: Dashboard, title: string, query: QueryFn, range: TimeRange, vars?: Record<string, VariableValue>): Promise<Json[]> {
-  const t = targetsOf(d).find((x) => x.panel === title);
-  if (!t) throw new Error(`${d.file}: no panel "${title}"`);
-  return query(grafanaSql(t.target.rawSql, vars ?? (await resolveVariables(d, query, range)), range));
 }

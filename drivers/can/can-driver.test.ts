@@ -115,11 +115,11 @@ describe('replay from synthetic logs', () => {
   it('drops a signal older than signal_max_age_ms, goes stale when nothing is fresh, recovers', async () => {
     // Volts+Amps at 0.0 and 0.5 s, an unrelated id at 4.2 s, Pack again at 4.5 s. Cuts every 1 s.
     const log = file('gap.log', [
-      '(1000.000) can0 100#E80E0A00', // 0x0EE8 = 3816 -> 381.6 V; 0x000A = 10 -> 1.0 A
-      '(1000.500) can0 100#E90EF6FF', // 381.7 V; 0xFFF6 = -10 -> -1.0 A
+      '(1700000000.000) can0 100#E80E0A00', // 0x0EE8 = 3816 -> 381.6 V; 0x000A = 10 -> 1.0 A
+      '(1700000000.500) can0 100#E90EF6FF', // 381.7 V; 0xFFF6 = -10 -> -1.0 A
       'not a frame',
-      '(1004.200) can0 200#00',
-      '(1004.500) can0 100#EA0E0000', // 381.8 V, 0 A
+      '(1700000004.200) can0 200#00',
+      '(1700000004.500) can0 100#EA0E0000', // 381.8 V, 0 A
     ].join('\n'));
     const ctx = recordingContext();
     const driver = new CanDriver({ config: config({ replay: { file: log, speed: 0 }, dbc, map: { packVoltageV: 'Volts', packCurrentA: 'Amps' }, signal_max_age_ms: 1500 }), intervalMs: 1000 });
@@ -130,7 +130,7 @@ describe('replay from synthetic logs', () => {
     await done;
     await driver.stop();
     // Cuts at 1 s, 2 s (last value 1.5 s old: still fresh), 3 s and 4 s (stale: nothing emitted), 5 s (after 4.5 s).
-    expect(ctx.readings.map((r) => [(r.ts ?? 0) - 1_000_000, r.body])).toEqual([
+    expect(ctx.readings.map((r) => [(r.ts ?? 0) - 1_700_000_000_000, r.body])).toEqual([
       [1000, { type: 'battery', battery: { packVoltageV: 381.7, packCurrentA: -1, powerW: -381.7 } }],
       [2000, { type: 'battery', battery: { packVoltageV: 381.7, packCurrentA: -1, powerW: -381.7 } }],
       [5000, { type: 'battery', battery: { packVoltageV: 381.8, packCurrentA: 0, powerW: 0 } }],
@@ -138,6 +138,22 @@ describe('replay from synthetic logs', () => {
     expect(ctx.states).toEqual(['starting', 'running', 'stale', 'running', 'stopped']);
     expect(ctx.errors).toEqual([{ reason: 'bad_log_line', detail: { line: 3, reason: 'not a candump -L line "(secs) iface ID#DATA"' } }]);
     expect(driver.stats?.unknownIds.get(0x200)).toBe(1);
+  });
+
+  it('counts a refused log once as bad_log_format (not once per line) and stops', async () => {
+    const log = file('refused.csv', ['39747828,00000100,false,0,4,E8,0E,0A,00', '39747829,00000100,false,0,4,E9,0E,F6,FF'].join('\n'));
+    const ctx = recordingContext();
+    const driver = new CanDriver({ config: config({ replay: { file: log, speed: 0 }, dbc, map: { packVoltageV: 'Volts' } }), intervalMs: 1000 });
+    const done = new Promise<void>((resolve) => {
+      ctx.setState = ((orig) => (s: Parameters<typeof orig>[0]) => (orig(s), s === 'stopped' && resolve()))(ctx.setState.bind(ctx));
+    });
+    await driver.start(ctx);
+    await done;
+    await driver.stop();
+    expect(ctx.readings).toEqual([]);
+    expect(ctx.errors).toHaveLength(1);
+    expect(ctx.errors[0]).toMatchObject({ reason: 'bad_log_format', detail: { line: 1 } });
+    expect((ctx.errors[0]?.detail as { reason: string }).reason).toContain('CSV without a header line');
   });
 
   it('fails start with a DbcSyntaxError (line and column) and never reads the log', async () => {

@@ -12,8 +12,7 @@ import type { Driver, DriverContext, DriverState } from '../driver.js';
 import type { CanConfig } from './config.js';
 import { parseDbcFile } from './dbc-parser.js';
 import { CanDecoder, type CanFrame } from './decoder.js';
-import { CanSourceError } from './errors.js';
-import { formatFromExtension } from './logs/read-log.js';
+import { CanSourceError, LogFormatError } from './errors.js';
 import { resolveMapping, SignalAssembler } from './mapping.js';
 import { ReplaySource } from './replay-source.js';
 import { loadSocketCan, openSocketCan, type LiveCapture, type SocketCanModule } from './socketcan-source.js';
@@ -78,7 +77,7 @@ export class CanDriver implements Driver {
       if (!(await this.probe())) throw new CanSourceError(replay.file, 'replay file does not exist or is not readable');
       this.replay = new ReplaySource({
         file: replay.file,
-        format: replay.format ?? formatFromExtension(replay.file),
+        format: replay.format,
         speed: replay.speed,
         loop: replay.loop,
         intervalMs,
@@ -89,7 +88,8 @@ export class CanDriver implements Driver {
         {
           frame: onFrame,
           tick: (tRel, ts) => this.cut(ctx, assembler.snapshot(tRel), 'replay', ts),
-          badLine: (error) => ctx.reportError('bad_log_line', { line: error.line, reason: error.reason }),
+          // A refused file (unsupported or ambiguous layout) is counted once; it ends the replay.
+          badLine: (error) => ctx.reportError(error instanceof LogFormatError ? 'bad_log_format' : 'bad_log_line', { line: error.line, reason: error.reason }),
           rewind: () => assembler.clear(),
         },
         (error) => {

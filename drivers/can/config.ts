@@ -60,8 +60,8 @@ const mapSchema = z
 
 export const replaySchema = z.strictObject({
   file: z.string().min(1),
-  /** Default from the extension: .asc -> asc, .csv -> gvret, else candump. */
-  format: z.enum(['candump', 'asc', 'gvret']).optional(),
+  /** Default: identified from the file's first line; when given, the file must be of this format. */
+  format: z.enum(['candump', 'asc', 'gvret', 'trc']).optional(),
   /** 1 = recorded speed, 10 = ten times faster, 0 = as fast as possible. */
   speed: z.number().min(0).max(1000).default(1),
   /** Start again from the top at the end of the log. */

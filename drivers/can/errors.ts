@@ -18,17 +18,39 @@ export class DbcSyntaxError extends Error {
   }
 }
 
-/** One bad line of a CAN log. Returned (not thrown) by the log readers and counted by callers. */
-export class LogLineError extends Error {
-  override readonly name = 'LogLineError';
-  readonly code = 'CAN_LOG_LINE';
+/** What both log errors carry: the format, the 1-based line, why, and the line itself (cut to 80). */
+abstract class CanLogError extends Error {
   constructor(
     readonly format: string,
     readonly line: number,
     readonly reason: string,
     readonly text: string,
+    what: string,
   ) {
-    super(`${format} line ${line}: ${reason}: ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)}`);
+    super(`${format} line ${line}: ${what}${reason}: ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)}`);
+  }
+}
+
+/** One bad line of a CAN log. Returned (not thrown) by the log readers and counted by callers. */
+export class LogLineError extends CanLogError {
+  override readonly name = 'LogLineError';
+  readonly code = 'CAN_LOG_LINE';
+  constructor(format: string, line: number, reason: string, text: string) {
+    super(format, line, reason, text, '');
+  }
+}
+
+/**
+ * A CAN log whose layout cannot be read: an unsupported format (BusMaster, BLF...), a header that
+ * leaves the columns or the time base unknown, or a layout that two writers share with different
+ * meanings. Reported once per file (not once per line) and reading of that file stops: guessing
+ * would decode every frame wrongly.
+ */
+export class LogFormatError extends CanLogError {
+  override readonly name = 'LogFormatError';
+  readonly code = 'CAN_LOG_FORMAT';
+  constructor(format: string, line: number, reason: string, text: string) {
+    super(format, line, reason, text, 'file refused: ');
   }
 }
 

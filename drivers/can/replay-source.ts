@@ -13,7 +13,8 @@ import { readLogFile, type LogErrorHandler } from './logs/read-log.js';
 
 export interface ReplayOptions {
   file: string;
-  format: LogFormat;
+  /** Undefined: identified from the file's first line. */
+  format: LogFormat | undefined;
   speed: number;
   loop: boolean;
   intervalMs: number;

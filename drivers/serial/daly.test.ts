@@ -115,6 +115,65 @@ describe('Daly codec on synthetic frames', () => {
     ]);
   });
 
+  const soc = (currentRaw: number, socRaw = 500) =>
+    decodeDalySocVoltageCurrent(Buffer.from([2, 0x14, 0, 0, currentRaw >> 8, currentRaw & 0xff, socRaw >> 8, socRaw & 0xff]));
+
+  it('decodes zero, sub-zero and full-scale values of 0x90 and 0x92', () => {
+    expect(soc(30000).currentA).toBe(0);
+    expect(soc(29999).currentA).toBe(-0.1);
+    expect(soc(30000 + 9999).currentA).toBe(999.9);
+    expect(soc(30000 - 9999).currentA).toBe(-999.9);
+    expect(soc(30000, 0).socPct).toBe(0);
+    expect(soc(30000, 1000).socPct).toBe(100);
+    expect(decodeDalySocVoltageCurrent(Buffer.from([0xff, 0xff, 0, 0, 0x75, 0x30, 0, 0])).packVoltageV).toBe(6553.5);
+    // Unsigned byte minus 40: 39 is -1 degC, 0 is -40 degC, 255 is 215 degC (dbus-serialbattery reads
+    // it as a signed byte, which differs only from 128 = 88 degC up).
+    expect(decodeDalyTemperatures(Buffer.from([39, 1, 40, 2, 0, 0, 0, 0]))).toMatchObject({ tempMaxC: -1, tempMinC: 0 });
+    expect(decodeDalyTemperatures(Buffer.from([255, 1, 128, 2, 0, 0, 0, 0]))).toMatchObject({ tempMaxC: 215, tempMinC: 88 });
+  });
+
+  // Regression: a current beyond any Daly rating and a SoC above 100 % were stored.
+  it('refuses |current| >= 1000 A and SoC above 100 %, naming the bytes and the frame', () => {
+    const over = soc(30000 + 10000, 1001);
+    expect(over.currentA).toBeUndefined();
+    expect(over.socPct).toBeUndefined();
+    expect(over.packVoltageV).toBe(53.2);
+    expect(over.refusals.map((r) => [r.frame, r.field, r.raw])).toEqual([
+      ['daly 0x90', 'bytes 4-5 current', 40000],
+      ['daly 0x90', 'bytes 6-7 state of charge', 1001],
+    ]);
+    expect(soc(0).refusals.map((r) => r.message)).toEqual(['-3000 A is beyond any Daly rating (|I| < 1000 A)']);
+  });
+
+  /** Runs a cycle answering only 0x90 (current raw) and 0x93 (state code). */
+  function stateCycle(currentRaw: number, state: number, invertCurrent = false) {
+    const cycle = dalyProtocol.newCycle({ address: 0x40, invertCurrent });
+    for (let req = cycle.next(); req; req = cycle.next()) {
+      const id = req[2] as number;
+      if (id === DalyId.socVoltageCurrent) cycle.accept(dalyAnswer(id, [2, 0x14, 0, 0, currentRaw >> 8, currentRaw & 0xff, 3, 0x78]));
+      else if (id === DalyId.mosfetState) cycle.accept(dalyAnswer(id, [state, 1, 1, 0, 0, 0, 0x10, 0]));
+      else cycle.skip();
+    }
+    return { result: cycle.result(), refusals: cycle.takeRefusals() };
+  }
+
+  // Regression: the current's sign convention differs between Daly firmwares (dbus-serialbattery
+  // issues 3, 65, 1075); a current contradicting the BMS's own 0x93 state was stored with either sign.
+  it('refuses a current whose sign contradicts the 0x93 state, and keeps it once invert_current fixes it', () => {
+    const contradicted = stateCycle(30000 - 182, 1); // -18.2 A while the BMS says "charge"
+    expect(contradicted.result?.packCurrentA).toBeUndefined();
+    expect(contradicted.result?.powerW).toBeUndefined();
+    expect(contradicted.result?.chargingState).toBe('charging');
+    expect(contradicted.refusals).toHaveLength(1);
+    expect(contradicted.refusals[0]).toMatchObject({ frame: 'daly 0x90 current against 0x93 state', field: 'packCurrentA', raw: -18.2 });
+    expect(contradicted.refusals[0]?.message).toContain('invert_current');
+    expect(stateCycle(30000 - 182, 1, true).result).toMatchObject({ packCurrentA: 18.2, chargingState: 'charging' });
+    expect(stateCycle(30000 - 182, 2).result).toMatchObject({ packCurrentA: -18.2, chargingState: 'discharging' });
+    // Stationary says nothing about the sign (the real capture: 2.1 A while stationary); zero current never contradicts.
+    expect(stateCycle(30021, 0)).toMatchObject({ result: { packCurrentA: 2.1, chargingState: 'idle' }, refusals: [] });
+    expect(stateCycle(30000, 2)).toMatchObject({ result: { packCurrentA: 0, powerW: 0, chargingState: 'discharging' }, refusals: [] });
+  });
+
   it('a length byte other than 8 is not a frame start, and the real frame behind it is found', () => {
     const frame = dalyAnswer(0x90, [2, 0x14, 0, 0, 0x75, 0x45, 3, 0x78]);
     const event = new FrameParser(dalyFrameSpec).push(Buffer.concat([Buffer.from([0xa5, 0x01, 0x90, 0x07]), frame]));

@@ -8,7 +8,7 @@
  */
 import type { FrameSpec } from './frame-parser.js';
 import { StepCycle, sum, u16, u32, type BmsProtocol, type PollStep, type ProtocolOptions } from './protocol.js';
-import { namedBits, round, type Contribution } from './signals.js';
+import { namedBits, round, type Contribution, type Refusal } from './signals.js';
 import type { ChargingState } from '../../core/record.js';
 
 export const DALY_START = 0xa5;
@@ -47,12 +47,30 @@ export function dalyRequest(dataId: number, address = DALY_HOST_ADDRESS): Buffer
 export const dalyDataId = (frame: Buffer): number => frame[2] as number;
 export const dalyData = (frame: Buffer): Buffer => frame.subarray(4, 12);
 
-/** 0x90: pack voltage (0.1 V), current (0.1 A, offset 30000, above = charging), SoC (0.1 %). */
+export const DALY_SOC_FRAME = 'daly 0x90';
+/**
+ * |current| from 1000 A up is refused: no Daly model is rated near it (the largest are 500 A), and
+ * dbus-serialbattery (bms/daly.py) discards such readings the same way.
+ */
+export const DALY_MAX_ABS_CURRENT_A = 1000;
+
+/**
+ * 0x90: pack voltage (0.1 V), current (0.1 A, offset 30000, above = charging on most firmwares;
+ * `invert_current` for the others), SoC (0.1 %). A value that cannot be right is refused, not stored.
+ */
 export function decodeDalySocVoltageCurrent(d: Uint8Array) {
+  const currentRaw = u16(d, 4);
+  const socRaw = u16(d, 6);
+  const currentA = round((currentRaw - 30000) * 0.1, 1);
+  const refusals: Refusal[] = [];
+  const refuse = (field: string, raw: number, message: string) => refusals.push({ frame: DALY_SOC_FRAME, field, raw, message });
+  if (Math.abs(currentA) >= DALY_MAX_ABS_CURRENT_A) refuse('bytes 4-5 current', currentRaw, `${currentA} A is beyond any Daly rating (|I| < ${DALY_MAX_ABS_CURRENT_A} A)`);
+  if (socRaw > 1000) refuse('bytes 6-7 state of charge', socRaw, `${round(socRaw * 0.1, 1)} % is above 100 %`);
   return {
     packVoltageV: round(u16(d, 0) * 0.1, 1),
-    currentA: round((u16(d, 4) - 30000) * 0.1, 1),
-    socPct: round(u16(d, 6) * 0.1, 1),
+    ...(Math.abs(currentA) < DALY_MAX_ABS_CURRENT_A ? { currentA } : {}),
+    ...(socRaw <= 1000 ? { socPct: round(socRaw * 0.1, 1) } : {}),
+    refusals,
   };
 }
 
@@ -152,7 +170,7 @@ export const dalyProtocol: BmsProtocol = {
     const steps: PollStep[] = [
       step(DalyId.socVoltageCurrent, a, (d) => {
         const v = decodeDalySocVoltageCurrent(d);
-        return { signals: { packVoltageV: v.packVoltageV, packCurrentA: v.currentA, socPct: v.socPct } };
+        return { signals: { packVoltageV: v.packVoltageV, packCurrentA: v.currentA, socPct: v.socPct }, refusals: v.refusals };
       }),
       step(DalyId.cellMinMax, a, (d) => {
         const v = decodeDalyCellMinMax(d);
@@ -181,7 +199,8 @@ export const dalyProtocol: BmsProtocol = {
       },
       step(DalyId.failures, a, (d) => ({ signals: { alarmFlags: decodeDalyFailures(d) } })),
     ];
-    cycle = new StepCycle(steps, options.invertCurrent);
+    // 0x93 reports the BMS's own state: a current whose sign contradicts it is refused (see signals.ts).
+    cycle = new StepCycle(steps, options.invertCurrent, 'daly 0x90 current against 0x93 state');
     return cycle;
   },
 };

@@ -11,7 +11,8 @@ import type { BatterySignals } from '../../core/record.js';
 import { serialConfigSchema, type SerialConfigInput } from './config.js';
 import { SerialBmsDriver } from './driver.js';
 import { RecordingContext } from '../test-context.js';
-import { BmsEmulator } from './testdata/emulator.js';
+import { BmsEmulator, type Answers } from './testdata/emulator.js';
+import { JK_SAMPLE, jkReadAllAnswer } from './testdata/encoders.js';
 import { PtyPair, sleep, socatAvailable, waitFor } from './testdata/socat.js';
 import { SKIP_MESSAGE, serialDataAvailable } from './testdata/shared-data.js';
 
@@ -29,12 +30,12 @@ interface Rig {
 const dirs: string[] = [];
 const rigs: Rig[] = [];
 
-async function rig(protocol: 'jbd' | 'daly' | 'jk', extra: Partial<SerialConfigInput> = {}): Promise<Rig> {
+async function rig(protocol: 'jbd' | 'daly' | 'jk', extra: Partial<SerialConfigInput> = {}, answers?: Answers): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'ev-edge-serial-'));
   dirs.push(dir);
   const pair = new PtyPair(dir);
   await pair.start();
-  const emulator = new BmsEmulator(protocol, pair.devicePath);
+  const emulator = new BmsEmulator(protocol, pair.devicePath, 9600, answers);
   await emulator.open();
   const config = serialConfigSchema.parse({
     protocol, path: pair.hostPath, request_timeout_ms: 800, reconnect_min_ms: 100, reconnect_max_ms: 400, ...extra,
@@ -210,6 +211,21 @@ describe.skipIf(!socatAvailable)(`SerialBmsDriver over a socat pty pair, encoded
       cellVoltagesV: [3.301, 3.305, 3.299, 3.31], tempMinC: -3, tempMaxC: 24, alarmFlags: ['cell_overvoltage', 'low_capacity'],
     });
     expect(ctx.errors).toEqual([]);
+  });
+
+  it('JK protocol version 0 at -1/-2 degC: the record lacks the current, and refused_value names it', async () => {
+    const answers: Answers = new Map([[0x06, [[jkReadAllAnswer({ ...JK_SAMPLE, protocolVersion: 0, currentRaw: 11000, tempRaw: [100, 101] })]]]]);
+    const { driver, ctx } = await rig('jk', {}, answers);
+    await driver.start(ctx);
+    await readingsAfter(ctx, 0, 1);
+    const b = battery(ctx, 0);
+    expect(b).toMatchObject({ packVoltageV: 13.21, tempMinC: -2, tempMaxC: -1 });
+    expect(b.packCurrentA).toBeUndefined();
+    expect(b.powerW).toBeUndefined();
+    expect(b.chargingState).toBeUndefined();
+    const refused = ctx.errors.filter((e) => e.reason === 'refused_value');
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused[0]?.detail).toMatchObject({ frame: 'jk read-all (0x06)', field: '0x84 current', raw: 11000 });
   });
 
   it('JK: unplug (socat killed): port_closed counted, no crash, recovery on a new pair at the same path', async () => {

@@ -10,6 +10,7 @@
  * Bad input never stops the driver; each case is counted by a fixed reason through reportError:
  *   garbage, bad_start, bad_length, bad_end_byte, bad_checksum, truncated_frame  (parser)
  *   unexpected_frame, device_error, malformed_frame                            (decoder)
+ *   refused_value (detail: frame, field, raw, message; the value is left out)  (decoder)
  *   timeout, port_closed, port_open_failed, port_error                         (link)
  * A cycle whose first request times out is abandoned (the device is not answering); a later timeout
  * only skips that request. No record is ever made from old values: a cycle without a fresh answer
@@ -149,6 +150,7 @@ export class SerialBmsDriver implements Driver {
         continue;
       }
       const outcome = active.cycle.accept(frame);
+      this.reportRefusals(active.cycle);
       if (outcome.kind === 'more') continue;
       if (outcome.kind === 'unexpected') {
         ctx.reportError('unexpected_frame');
@@ -186,11 +188,17 @@ export class SerialBmsDriver implements Driver {
     this.active = undefined;
     if (!active || !ctx) return;
     const battery = active.cycle.result();
+    this.reportRefusals(active.cycle);
     if (battery && active.cycle.answered > 0) {
       ctx.emit({ body: { type: 'battery', battery }, source: 'hardware', ts: active.startedWall });
       this.setState('running');
     }
     this.scheduleNextCycle();
+  }
+
+  /** A refused value is counted and named (frame, field, raw, why); the record simply lacks it. */
+  private reportRefusals(cycle: PollCycle): void {
+    for (const refusal of cycle.takeRefusals()) this.ctx?.reportError('refused_value', refusal);
   }
 
   private abortCycle(): void {

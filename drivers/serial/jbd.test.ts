@@ -138,6 +138,50 @@ describe('JBD codec on synthetic frames', () => {
     expect(info?.alarms).toEqual(['cell_overvoltage', 'charge_overcurrent']);
   });
 
+  /** A basic-info payload with the given fields (4 cells, NTCs as raw 0.1 K words). */
+  function basic(f: { voltage?: number; current?: number; soc?: number; ntcs?: number[] }): number[] {
+    const ntcs = f.ntcs ?? [2981];
+    const data = new Array<number>(23).fill(0);
+    const put = (at: number, v: number) => { data[at] = (v >> 8) & 0xff; data[at + 1] = v & 0xff; };
+    put(0, f.voltage ?? 1320);
+    put(2, (f.current ?? 0) & 0xffff);
+    data[19] = f.soc ?? 50;
+    data[21] = 4;
+    data[22] = ntcs.length;
+    for (const raw of ntcs) data.push((raw >> 8) & 0xff, raw & 0xff);
+    return data;
+  }
+
+  it('decodes sub-zero temperatures: 0.1 K with 2731 = 0 degC (as esphome-jbd-bms, not 273.15)', () => {
+    const info = decodeJbdBasicInfo(Uint8Array.from(basic({ ntcs: [2731, 2721, 2631, 2331] })));
+    expect(info?.temperaturesC).toEqual([0, -1, -10, -40]);
+  });
+
+  it('decodes zero and full-scale current and voltage', () => {
+    const at = (f: Parameters<typeof basic>[0]) => decodeJbdBasicInfo(Uint8Array.from(basic(f)));
+    expect(at({ current: 0 })?.currentA).toBe(0);
+    expect(at({ current: 0x7fff })?.currentA).toBe(327.67);
+    expect(at({ current: -0x8000 })?.currentA).toBe(-327.68);
+    expect(at({ voltage: 0xffff })?.packVoltageV).toBe(655.35);
+    const cycle = jbdProtocol.newCycle({ address: 0x40, invertCurrent: false });
+    cycle.next();
+    cycle.accept(jbdAnswer(0x03, basic({ current: 0, ntcs: [2721] })));
+    expect(cycle.result()).toMatchObject({ packCurrentA: 0, powerW: 0, chargingState: 'idle', tempMinC: -1, tempMaxC: -1 });
+  });
+
+  // Regression: byte 19 was stored as SoC whatever its value.
+  it('refuses a state of charge above 100 %, naming the byte and the frame', () => {
+    expect(decodeJbdBasicInfo(Uint8Array.from(basic({ soc: 100 })))?.socPct).toBe(100);
+    const info = decodeJbdBasicInfo(Uint8Array.from(basic({ soc: 101 })));
+    expect(info?.socPct).toBeUndefined();
+    expect(info?.refusals).toEqual([{ frame: 'jbd 0x03 basic info', field: 'byte 19 state of charge', raw: 101, message: '101 % is above 100 %' }]);
+    const cycle = jbdProtocol.newCycle({ address: 0x40, invertCurrent: false });
+    cycle.next();
+    expect(cycle.accept(jbdAnswer(0x03, basic({ soc: 0xff })))).toEqual({ kind: 'done' });
+    expect(cycle.takeRefusals().map((r) => r.raw)).toEqual([0xff]);
+    expect(cycle.result()?.socPct).toBeUndefined();
+  });
+
   it('rejects a short basic-info payload and an error status instead of decoding them', () => {
     const cycle = jbdProtocol.newCycle({ address: 0x40, invertCurrent: false });
     cycle.next();

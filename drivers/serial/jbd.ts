@@ -12,7 +12,7 @@
  */
 import type { FrameSpec } from './frame-parser.js';
 import { StepCycle, s16, sum, u16, type BmsProtocol, type ProtocolOptions } from './protocol.js';
-import { namedBits, round, type Contribution } from './signals.js';
+import { namedBits, round, type Contribution, type Refusal } from './signals.js';
 
 export const JBD_START = 0xdd;
 export const JBD_END = 0x77;
@@ -75,13 +75,17 @@ export interface JbdBasicInfo {
   cycles: number;
   protectionFlags: number;
   alarms: string[];
-  socPct: number;
+  /** Undefined when refused (above 100 %; see `refusals`). */
+  socPct?: number;
   fetChargeOn: boolean;
   fetDischargeOn: boolean;
   cellCount: number;
   ntcCount: number;
   temperaturesC: number[];
+  refusals: Refusal[];
 }
+
+export const JBD_BASIC_FRAME = 'jbd 0x03 basic info';
 
 /** Decodes register 0x03; null when the data is shorter than the fields it announces. */
 export function decodeJbdBasicInfo(data: Uint8Array): JbdBasicInfo | null {
@@ -92,6 +96,9 @@ export function decodeJbdBasicInfo(data: Uint8Array): JbdBasicInfo | null {
   for (let i = 0; i < ntcCount; i++) temperaturesC.push(round((u16(data, 23 + 2 * i) - 2731) / 10, 1));
   const protectionFlags = u16(data, 16);
   const fet = data[20] as number;
+  const soc = data[19] as number;
+  const refusals: Refusal[] = [];
+  if (soc > 100) refusals.push({ frame: JBD_BASIC_FRAME, field: 'byte 19 state of charge', raw: soc, message: `${soc} % is above 100 %` });
   return {
     packVoltageV: round(u16(data, 0) * 0.01, 2),
     currentA: round(s16(data, 2) * 0.01, 2),
@@ -100,12 +107,13 @@ export function decodeJbdBasicInfo(data: Uint8Array): JbdBasicInfo | null {
     cycles: u16(data, 8),
     protectionFlags,
     alarms: namedBits(protectionFlags, JBD_PROTECTION_BITS, 'jbd_protection'),
-    socPct: data[19] as number,
+    ...(soc <= 100 ? { socPct: soc } : {}),
     fetChargeOn: (fet & 0x01) !== 0,
     fetDischargeOn: (fet & 0x02) !== 0,
     cellCount: data[21] as number,
     ntcCount,
     temperaturesC,
+    refusals,
   };
 }
 
@@ -134,6 +142,7 @@ function basicContribution(info: JbdBasicInfo): Contribution {
       alarmFlags: info.alarms,
     },
     temperaturesC: info.temperaturesC,
+    refusals: info.refusals,
   };
 }
 

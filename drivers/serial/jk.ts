@@ -12,11 +12,11 @@
  * NOT verified against captures from a real JK BMS: there are none in shared/data. The codec follows
  * the public protocol description (JK "RS485 communication protocol" v2.5, as documented in
  * syssi/esphome-jk-bms docs/protocol-design-uart-ttl-gps-port.md) and is tested against our own
- * encoder (testdata/jk-encoder.ts), which reads the same description.
+ * encoder (testdata/encoders.ts), which reads the same description.
  */
 import type { FrameSpec } from './frame-parser.js';
 import { StepCycle, sum, u16, u32, type BmsProtocol, type ProtocolOptions } from './protocol.js';
-import { namedBits, round, type Contribution } from './signals.js';
+import { namedBits, round, type Contribution, type Refusal } from './signals.js';
 
 export const JK_START = [0x4e, 0x57] as const;
 export const JK_END = 0x68;
@@ -120,17 +120,32 @@ export const JK_WARNING_BITS = [
   'protection_309_a', 'protection_309_b',
 ] as const;
 
-/** 0-100 is degC; above 100 is negative (101 = -1 degC). */
-export const jkTemperature = (raw: number): number => (raw > 100 ? 100 - raw : raw);
+/**
+ * 0x80-0x82 temperature word, whole degC: 0-99 is the temperature, 100 and above is below zero with
+ * 100 = -1 degC, 101 = -2 degC ... 140 = -41 degC. The protocol description says "101 is -1 degC"
+ * and "0-140"; users of real packs saw 0x64 (100) at -1 degC and 0x65 at -2 degC (dbus-serialbattery
+ * issue 339, esphome-jk-bms issue 685), and esphome-jk-bms fixed its decoder to this rule in 2025.
+ * Undefined above 140 (outside the documented range): the caller refuses it.
+ */
+export const JK_TEMPERATURE_MAX_RAW = 140;
+export function jkTemperature(raw: number): number | undefined {
+  if (raw > JK_TEMPERATURE_MAX_RAW) return undefined;
+  return raw > 99 ? 99 - raw : raw;
+}
 
 /**
- * 0x84 current. Protocol version 1 (register 0xC0 = 1): 10 mA units, bit 15 set while charging.
- * Version 0: offset 10000 in 10 mA units, (10000 - raw) * 0.01 A, positive while charging.
+ * 0x84 current with protocol version 1 (register 0xC0 = 1): 10 mA units, bit 15 set while charging.
+ * Undefined for any other version: version 0's documented encoding ((10000 - raw) x 10 mA) is not
+ * what either reference decodes (esphome-jk-bms publishes 0 A, dbus-serialbattery applies the
+ * version-1 rule regardless) and no capture of a version-0 pack exists, so the bytes are ambiguous
+ * (raw 9500 is +5 A by the description, -95 A by dbus-serialbattery). The caller refuses it.
  */
-export function jkCurrent(raw: number, protocolVersion: number): number {
-  if (protocolVersion === 1) return round(((raw & 0x8000) !== 0 ? 1 : -1) * (raw & 0x7fff) * 0.01, 2);
-  return round((10000 - raw) * 0.01, 2);
+export function jkCurrent(raw: number, protocolVersion: number | undefined): number | undefined {
+  if (protocolVersion !== 1) return undefined;
+  return round(((raw & 0x8000) !== 0 ? 1 : -1) * (raw & 0x7fff) * 0.01, 2);
 }
+
+export const JK_READ_ALL_FRAME = 'jk read-all (0x06)';
 
 export interface JkReadAll {
   cellVoltagesV?: number[];
@@ -147,29 +162,59 @@ export interface JkReadAll {
   dischargeMosOn?: boolean;
   balancing?: boolean;
   capacitySettingAh?: number;
-  protocolVersion: number;
+  /** Register 0xC0; undefined when the answer did not carry it. */
+  protocolVersion?: number;
   unknownId?: number;
+  /** Values left out because they cannot be decoded unambiguously. */
+  refusals: Refusal[];
 }
 
 export function decodeJkReadAll(data: Uint8Array): JkReadAll {
   const { registers: r, unknownId } = jkRegisters(data);
   const w = (id: number) => { const v = r.get(id); return v && v.length >= 2 ? u16(v, 0) : undefined; };
   const b = (id: number) => r.get(id)?.[0];
-  const protocolVersion = b(0xc0) ?? 0;
-  const out: JkReadAll = { temperaturesC: [], protocolVersion, ...(unknownId !== undefined ? { unknownId } : {}) };
+  const protocolVersion = b(0xc0);
+  const refusals: Refusal[] = [];
+  const refuse = (field: string, raw: number, message: string) =>
+    refusals.push({ frame: JK_READ_ALL_FRAME, field, raw, message });
+  const out: JkReadAll = {
+    temperaturesC: [],
+    refusals,
+    ...(protocolVersion !== undefined ? { protocolVersion } : {}),
+    ...(unknownId !== undefined ? { unknownId } : {}),
+  };
+  const temperature = (id: number, name: string): number | undefined => {
+    const raw = w(id);
+    if (raw === undefined) return undefined;
+    const t = jkTemperature(raw);
+    if (t === undefined) refuse(`0x${id.toString(16)} ${name}`, raw, `raw ${raw} is outside the documented range 0-${JK_TEMPERATURE_MAX_RAW}`);
+    return t;
+  };
   const cells = r.get(JK_CELLS);
   if (cells) {
     out.cellVoltagesV = [];
     for (let i = 1; i + 2 < cells.length; i += 3) out.cellVoltagesV.push(round(u16(cells, i + 1) / 1000, 3));
   }
-  const mos = w(0x80);
-  if (mos !== undefined) out.mosfetTemperatureC = jkTemperature(mos);
-  for (const id of [0x81, 0x82]) { const t = w(id); if (t !== undefined) out.temperaturesC.push(jkTemperature(t)); }
+  const mos = temperature(0x80, 'MOSFET temperature');
+  if (mos !== undefined) out.mosfetTemperatureC = mos;
+  for (const [id, name] of [[0x81, 'temperature sensor 1'], [0x82, 'temperature sensor 2']] as const) {
+    const t = temperature(id, name);
+    if (t !== undefined) out.temperaturesC.push(t);
+  }
   const volts = w(0x83);
   if (volts !== undefined) out.packVoltageV = round(volts * 0.01, 2);
   const amps = w(0x84);
-  if (amps !== undefined) out.currentA = jkCurrent(amps, protocolVersion);
-  if (b(0x85) !== undefined) out.socPct = b(0x85);
+  if (amps !== undefined) {
+    const current = jkCurrent(amps, protocolVersion);
+    if (current !== undefined) out.currentA = current;
+    else {
+      const why = protocolVersion === undefined ? 'the answer has no protocol version register 0xC0' : `protocol version (0xC0) is ${protocolVersion}`;
+      refuse('0x84 current', amps, `${why}; only version 1 (bit 15 = charging, 10 mA) is decoded unambiguously`);
+    }
+  }
+  const soc = b(0x85);
+  if (soc !== undefined && soc > 100) refuse('0x85 state of charge', soc, `${soc} % is above 100 %`);
+  else if (soc !== undefined) out.socPct = soc;
   if (w(0x87) !== undefined) out.cycles = w(0x87);
   const total = r.get(0x89);
   if (total?.length === 4) out.totalCycleCapacityAh = u32(total, 0);
@@ -202,6 +247,7 @@ function readAllContribution(v: JkReadAll): Contribution | null {
       alarmFlags: v.alarms,
     },
     temperaturesC: v.temperaturesC,
+    refusals: v.refusals,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { BatterySignals } from '../../core/record.js';
 import type { FrameSpec } from './frame-parser.js';
-import { ReadingAccumulator, type Contribution } from './signals.js';
+import { ReadingAccumulator, type Contribution, type Refusal } from './signals.js';
 
 export type ProtocolName = 'jbd' | 'daly' | 'jk';
 
@@ -33,6 +33,8 @@ export interface PollCycle {
   /** How many requests of this cycle have been answered so far. */
   readonly answered: number;
   result(): BatterySignals | undefined;
+  /** Values refused since the last call (after accept() and after result()); the driver reports them. */
+  takeRefusals(): Refusal[];
 }
 
 export interface BmsProtocol {
@@ -61,9 +63,14 @@ export class StepCycle implements PollCycle {
   private readonly acc = new ReadingAccumulator();
   private alarmsReported = false;
 
+  /**
+   * @param stateCheckFrames names the frames of the current and of the BMS-reported state, for the
+   *   refusal when the two contradict each other (only Daly reports a state).
+   */
   constructor(
     private readonly steps: PollStep[],
     private readonly invertCurrent: boolean,
+    private readonly stateCheckFrames?: string,
   ) {}
 
   get answered(): number {
@@ -98,7 +105,15 @@ export class StepCycle implements PollCycle {
   }
 
   result(): BatterySignals | undefined {
-    return this.acc.finish({ invertCurrent: this.invertCurrent, alarmsReported: this.alarmsReported });
+    return this.acc.finish({
+      invertCurrent: this.invertCurrent,
+      alarmsReported: this.alarmsReported,
+      ...(this.stateCheckFrames !== undefined ? { frames: this.stateCheckFrames } : {}),
+    });
+  }
+
+  takeRefusals(): Refusal[] {
+    return this.acc.takeRefusals();
   }
 }
 

@@ -6,11 +6,27 @@
  */
 import type { BatterySignals, ChargingState } from '../../core/record.js';
 
+/**
+ * A value a decoder would not store: its bytes cannot be decoded unambiguously (out of the field's
+ * documented range, an encoding the references disagree on, a sign that contradicts the BMS's own
+ * state). The field is left out of the record and the refusal is reported, never a guessed number.
+ */
+export interface Refusal {
+  /** The frame the value came from, e.g. 'jk read-all (0x06)', 'daly 0x90'. */
+  frame: string;
+  /** The field within it, e.g. '0x81 temperature sensor 1'. */
+  field: string;
+  raw: number;
+  message: string;
+}
+
 /** What one decoded response adds to the record of its cycle. */
 export interface Contribution {
   signals: BatterySignals;
   /** Every temperature sensor the frame reported (degC); statistics are computed at the end. */
   temperaturesC?: number[];
+  /** Values of this frame that were refused (and so are absent from `signals`). */
+  refusals?: Refusal[];
 }
 
 /** |current| below this is reported as idle: BMS current sensors read a few 10 mA of noise at rest. */
@@ -21,6 +37,14 @@ export class ReadingAccumulator {
   private temperatures: number[] = [];
   private alarms = new Set<string>();
   private contributions = 0;
+  private refused: Refusal[] = [];
+
+  /** Refusals collected since the last call (from contributions and from finish()). */
+  takeRefusals(): Refusal[] {
+    const out = this.refused;
+    this.refused = [];
+    return out;
+  }
 
   get count(): number {
     return this.contributions;
@@ -32,13 +56,19 @@ export class ReadingAccumulator {
     Object.assign(this.signals, stripUndefined(rest));
     for (const flag of alarmFlags ?? []) this.alarms.add(flag);
     if (contribution.temperaturesC) this.temperatures.push(...contribution.temperaturesC);
+    if (contribution.refusals) this.refused.push(...contribution.refusals);
   }
 
   /** The merged signals, or undefined when no response of the cycle carried any value. */
-  finish(options: { invertCurrent?: boolean; alarmsReported: boolean }): BatterySignals | undefined {
+  finish(options: { invertCurrent?: boolean; alarmsReported: boolean; frames?: string }): BatterySignals | undefined {
     if (this.contributions === 0) return undefined;
     const s: BatterySignals = { ...this.signals };
     if (options.invertCurrent && s.packCurrentA !== undefined) s.packCurrentA = normZero(-s.packCurrentA);
+    const contradiction = currentContradictsState(s, options.frames ?? 'cycle');
+    if (contradiction) {
+      this.refused.push(contradiction);
+      delete s.packCurrentA;
+    }
     if (s.packVoltageV !== undefined && s.packCurrentA !== undefined) {
       s.powerW = round(s.packVoltageV * s.packCurrentA, 3);
     }
@@ -58,6 +88,25 @@ export class ReadingAccumulator {
     if (options.alarmsReported || this.alarms.size > 0) s.alarmFlags = [...this.alarms].sort();
     return s;
   }
+}
+
+/**
+ * A BMS that reports its own state (Daly 0x93) and a current whose sign says the opposite: the
+ * current's sign convention differs between firmwares (see README), so which one is wrong cannot
+ * be told from the bytes. The current is refused rather than stored with a guessed sign.
+ */
+function currentContradictsState(s: BatterySignals, frame: string): Refusal | undefined {
+  const current = s.packCurrentA;
+  if (current === undefined || s.chargingState === undefined || s.chargingState === 'idle') return undefined;
+  const fromCurrent = stateFromCurrent(current);
+  if (fromCurrent === 'idle' || fromCurrent === s.chargingState) return undefined;
+  return {
+    frame,
+    field: 'packCurrentA',
+    raw: current,
+    message: `current ${current} A says ${fromCurrent} but the BMS reports ${s.chargingState}: ` +
+      'this firmware uses the other current sign convention (set invert_current: true)',
+  };
 }
 
 export function stateFromCurrent(currentA: number): ChargingState {

@@ -80,11 +80,12 @@
 import type Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import type { Clock } from '../../core/clock.js';
-import { sequenced, type EdgeRecord, type PendingRecord } from '../../core/record.js';
+import { sequenced, type EdgeRecord, type PendingRecord, type RecordType } from '../../core/record.js';
 import { ALL_RECORD_TYPES, SizeCap } from './cap.js';
 import { RowCounter } from './counters.js';
 import { SinkCursors } from './cursors.js';
 import { BufferReadOnlyError } from './errors.js';
+import { HistorySampler } from './history.js';
 import { openDatabase, T } from './schema.js';
 import type { AppendResult, BufferedRecord, BufferOptions, BufferStats, DropReason } from './types.js';
 
@@ -102,6 +103,7 @@ export class RecordBuffer {
   private readonly counter: RowCounter;
   private readonly cursors: SinkCursors;
   private readonly cap: SizeCap;
+  private readonly history: HistorySampler;
   private readonly clock: Clock;
   private readonly s: Record<
     | 'nextSeq' | 'setSeq' | 'insert' | 'addDrop' | 'oldestTs' | 'newestTs' | 'drops' | 'recent'
@@ -117,6 +119,7 @@ export class RecordBuffer {
     this.counter = new RowCounter(db);
     this.cursors = new SinkCursors(db, [...new Set(options.sinks)], this.counter);
     this.cap = new SizeCap(db, options.maxBytes);
+    this.history = new HistorySampler(db);
     this.s = {
       nextSeq: db.prepare(`SELECT next_seq AS n FROM ${T.deviceSeq} WHERE device_id = ?`),
       setSeq: db.prepare(`INSERT INTO ${T.deviceSeq} (device_id, next_seq) VALUES (?, ?)
@@ -254,6 +257,16 @@ export class RecordBuffer {
       ? this.s.recent.all(deviceId, limit)
       : this.s.recentTyped.all(deviceId, JSON.stringify(types), limit)) as Array<{ payload: string }>;
     return rows.map((row) => JSON.parse(row.payload) as EdgeRecord);
+  }
+
+  /** Up to maxPoints records of one type since sinceTs, evenly spread, newest first (history.ts: bounded reads). */
+  sample(deviceId: string, type: RecordType, sinceTs: number, maxPoints: number): EdgeRecord[] {
+    return this.history.sample(deviceId, type, sinceTs, maxPoints);
+  }
+
+  /** The newest `limit` records of one type with ts >= sinceTs, newest first (history.ts: the window bounds the scan). */
+  newestSince(deviceId: string, type: RecordType, sinceTs: number, limit: number): EdgeRecord[] {
+    return this.history.newestSince(deviceId, type, sinceTs, limit);
   }
 
   /** Checkpoint the WAL (TRUNCATE) and give free pages back (incremental vacuum). */

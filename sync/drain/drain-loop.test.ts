@@ -32,7 +32,9 @@ class ScriptedSink implements Sink {
   decide: (r: EdgeRecord) => WriteResult = () => ({ status: 'delivered' });
   hold: Promise<void> | undefined;
   constructor(name = 's') { this.name = name; }
+  probes = 0;
   async connect(): Promise<void> { if (!this.up) throw new Error('ECONNREFUSED'); }
+  async probe(): Promise<void> { this.probes++; if (!this.up) throw new Error('ECONNREFUSED'); }
   async write(batch: readonly EdgeRecord[]): Promise<WriteResult[]> {
     if (this.hold) await this.hold;
     if (!this.up) throw new Error('connection lost');
@@ -45,7 +47,7 @@ class ScriptedSink implements Sink {
 function loopFor(sink: Sink, buffer: RecordBuffer, extra: Partial<ConstructorParameters<typeof DrainLoop>[0]> = {}) {
   const registry = new Registry();
   const metrics = createSinkMetrics(registry);
-  const loop = new DrainLoop({ sink, buffer, clock, log, metrics, batchSize: 10, backoff: { initialMs: 5, maxMs: 20 }, idlePollMs: 50, ...extra });
+  const loop = new DrainLoop({ sink, buffer, clock, log, metrics, batchSize: 10, backoff: { initialMs: 5, maxMs: 20 }, idlePollMs: 50, probeIntervalMs: 10, reconnectJitterMs: 10, ...extra });
   return { loop, registry, metrics };
 }
 
@@ -103,6 +105,40 @@ describe('DrainLoop', () => {
     sink.up = true;
     await until(() => buffer.pending('s', 100).length === 0);
     await loop.stop();
+    buffer.close();
+  });
+
+  it('reconnects an unreachable upstream soon after it answers again, whatever the backoff had grown to', async () => {
+    const buffer = openBuffer();
+    buffer.append(makePendingRecords(5));
+    const sink = new ScriptedSink();
+    sink.up = false;
+    // A 30 s backoff from the first failure on: only the probe can bring the loop back within 10 s.
+    const { loop } = loopFor(sink, buffer, { backoff: { initialMs: 30_000, maxMs: 60_000 }, probeIntervalMs: 20, reconnectJitterMs: 20, random: () => 0.999 });
+    loop.start();
+    await until(() => loop.state === 'backoff' && sink.probes >= 3);
+    sink.up = true;
+    await until(() => buffer.pending('s', 10).length === 0, 10_000);
+    await loop.stop();
+    buffer.close();
+  });
+
+  it('a poison batch that breaks the connection still backs off to backoff_max_ms while the upstream answers probes', async () => {
+    const buffer = openBuffer();
+    buffer.append(makePendingRecords(5));
+    const sink = new ScriptedSink();
+    sink.write = async () => { throw new Error('server closed the connection unexpectedly'); };
+    const lines: Array<{ msg: string; retryInMs?: number }> = [];
+    const captured = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line)); } });
+    const { loop } = loopFor(sink, buffer, { log: captured, backoff: { initialMs: 5, maxMs: 80 }, probeIntervalMs: 1, reconnectJitterMs: 1, random: () => 0.999 });
+    loop.start();
+    const waits = (): number[] => lines.flatMap((l) => (l.retryInMs === undefined ? [] : [l.retryInMs]));
+    await until(() => waits().length >= 7);
+    await loop.stop();
+    expect(waits().slice(0, 7)).toEqual([4, 9, 19, 39, 79, 79, 79]);
+    expect(lines.some((l) => l.msg.includes('answers again'))).toBe(false);
+    // One probe per reconnect wait, not one per probe interval.
+    expect(sink.probes).toBeLessThanOrEqual(waits().length + 1);
     buffer.close();
   });
 

@@ -13,7 +13,9 @@
  * - Live data first: when more is pending than one batch, each cycle first sends the newest
  *   pending records that fall inside `liveWindowMs`, then one backfill batch oldest-first. So after
  *   an outage dashboards show the present within a cycle while history catches up.
- * - Reconnects (and batches that made no progress) wait with full-jitter exponential backoff.
+ * - Reconnects (and batches that made no progress) wait with full-jitter exponential backoff. While
+ *   a reconnect waits, the upstream is probed (recovery.ts): an upstream that was unreachable and
+ *   answers again is reconnected within probeIntervalMs + reconnectJitterMs, not after the backoff.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
@@ -21,6 +23,7 @@ import type { BufferedRecord, RecordBuffer } from '../buffer/buffer.js';
 import type { Sink } from '../sink.js';
 import { setSinkState, type DrainState, type SinkMetrics } from '../metrics.js';
 import { Backoff, RateLimiter, type RandomSource } from './backoff.js';
+import { RecoveryWatch } from './recovery.js';
 import { Wakeup } from './wakeup.js';
 import { writeAndRecord, type BatchOutcome } from './outcome.js';
 
@@ -34,6 +37,10 @@ export interface DrainLoopOptions {
   /** 0 or absent: unlimited. */
   maxRecordsPerS?: number;
   backoff: { initialMs: number; maxMs: number };
+  /** Probe period while the upstream is unreachable; 0 = backoff only. Default 1000 ms. */
+  probeIntervalMs?: number;
+  /** Random wait in [0, this] between the upstream answering again and the connect. Default 2000 ms. */
+  reconnectJitterMs?: number;
   /** 0 disables live-first ordering. Default 60 s. */
   liveWindowMs?: number;
   /** Fallback poll while idle, in case an append was not notified. Default 1000 ms. */
@@ -57,6 +64,7 @@ export class DrainLoop {
   private wakeup = new Wakeup();
   private readonly backoff: Backoff;
   private readonly limiter: RateLimiter;
+  private readonly recovery: RecoveryWatch;
   private lagTimer: NodeJS.Timeout | undefined;
   private readonly name: string;
 
@@ -65,6 +73,14 @@ export class DrainLoop {
     this.name = opts.sink.name;
     this.backoff = new Backoff(opts.backoff, opts.random);
     this.limiter = new RateLimiter(opts.maxRecordsPerS ?? 0, () => opts.clock.monotonic());
+    this.recovery = new RecoveryWatch({ probeIntervalMs: opts.probeIntervalMs ?? 1000, reconnectJitterMs: opts.reconnectJitterMs ?? 2000 }, {
+      probe: () => opts.sink.probe(),
+      random: opts.random ?? Math.random,
+      monotonic: () => opts.clock.monotonic(),
+      sleep: (ms) => this.wakeup.sleep(ms),
+      stopping: () => this.stopping,
+      onReturn: (info) => opts.log.info({ sink: this.name, ...info }, 'upstream answers again; reconnecting'),
+    });
     setSinkState(opts.metrics, this.name, 'stopped');
   }
 
@@ -147,6 +163,7 @@ export class DrainLoop {
     try {
       await this.opts.sink.connect();
       this.connected = true;
+      this.recovery.connected();
       this.setState('connected');
       this.opts.log.info({ sink: this.name }, 'sink connected');
       return true;
@@ -154,7 +171,7 @@ export class DrainLoop {
       const delay = this.backoff.next();
       this.opts.log.warn({ sink: this.name, err: String(err), retryInMs: delay }, 'sink connect failed');
       await this.sinkClose();
-      await this.pause(delay);
+      await this.awaitReconnect(delay);
       return false;
     }
   }
@@ -168,7 +185,7 @@ export class DrainLoop {
       this.opts.log.warn({ sink: this.name, err: String(outcome.thrown), retryInMs: delay }, 'write failed; reconnecting');
       this.connected = false;
       await this.sinkClose();
-      await this.pause(delay);
+      await this.awaitReconnect(delay);
     } else if (outcome.delivered + outcome.rejected === 0) {
       // Everything came back 'retry': the upstream is struggling, so do not hammer it.
       await this.pause(this.backoff.next());
@@ -244,6 +261,13 @@ export class DrainLoop {
     if (this.stopping) return;
     this.setState('backoff');
     await this.wakeup.sleep(ms);
+  }
+
+  /** Backoff before a reconnect, ended early (and the backoff restarted) when the upstream returns. */
+  private async awaitReconnect(delayMs: number): Promise<void> {
+    if (this.stopping) return;
+    this.setState('backoff');
+    if ((await this.recovery.wait(delayMs)) === 'returned') this.backoff.reset();
   }
 
   private async sinkClose(): Promise<void> {

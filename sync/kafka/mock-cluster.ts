@@ -29,7 +29,10 @@ export class MockKafka {
     private readonly child: ChildProcess,
     readonly port: number,
     readonly topic: string,
+    startupLog: string,
   ) {
+    // What kcat logged while starting counts too: a cluster killed right after start has no later lines.
+    this.stderrTail = startupLog.split('\n').filter((l) => l.trim() !== '').slice(-20);
     child.stdout?.on('data', (chunk: Buffer) => this.consume(chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail.push(...chunk.toString('utf8').split('\n').filter((l) => l.trim() !== ''));
@@ -52,8 +55,8 @@ export class MockKafka {
     const readBack = options.readBack ?? true;
     const child = spawn('kcat', ['-C', '-u', '-X', 'test.mock.num.brokers=1', '-b', 'localhost:1', '-t', readBack ? topic : '__ev_edge_idle', '-o', 'beginning',
       '-d', 'broker', '-f', '%t\\t%p\\t%k\\t%h\\t%s\\n'], { stdio: ['ignore', readBack ? 'pipe' : 'ignore', 'pipe'] });
+    let stderr = '';
     const port = await new Promise<number>((resolve, reject) => {
-      let stderr = '';
       const timer = setTimeout(() => reject(new Error(`kcat mock cluster did not start: ${stderr.slice(-500)}`)), 10_000);
       const onData = (d: Buffer): void => {
         stderr += d.toString();
@@ -69,7 +72,7 @@ export class MockKafka {
       child.stderr?.on('data', onData);
       child.once('exit', (code) => reject(new Error(`kcat exited (${code}): ${stderr.slice(-500)}`)));
     });
-    return new MockKafka(child, port, topic);
+    return new MockKafka(child, port, topic, stderr);
   }
 
   private consume(text: string): void {

@@ -14,10 +14,31 @@ import { readFileSync } from 'node:fs';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EdgeRecord } from '../../core/record.js';
-import type { KafkaConfig } from '../config.js';
+import type { DrainKeys, KafkaConfig } from '../config.js';
+import { probeAny, type ProbeHello } from '../probe.js';
 import type { Sink, WriteResult } from '../sink.js';
 
-export type KafkaSinkOptions = Omit<KafkaConfig, 'enabled' | 'batch_size' | 'max_records_per_s' | 'backoff_initial_ms' | 'backoff_max_ms' | 'live_window_ms'>;
+export type KafkaSinkOptions = Omit<KafkaConfig, keyof DrainKeys>;
+
+const PROBE_CORRELATION_ID = 0x65766567;
+/**
+ * ApiVersions v0 (api key 18), which every broker answers before SASL authentication: the probe
+ * succeeds only when a broker process really answers, not when a hung one's kernel accepts TCP.
+ */
+export const API_VERSIONS_HELLO: ProbeHello = (() => {
+  const clientId = Buffer.from('ev-edge-probe');
+  const header = Buffer.alloc(10);
+  header.writeInt16BE(18, 0);
+  header.writeInt16BE(0, 2);
+  header.writeInt32BE(PROBE_CORRELATION_ID, 4);
+  header.writeInt16BE(clientId.length, 8);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(header.length + clientId.length);
+  return {
+    request: Buffer.concat([size, header, clientId]),
+    answered: (received) => received.length >= 8 && received.readInt32BE(4) === PROBE_CORRELATION_ID,
+  };
+})();
 
 /** Broker error types that blame the records, not the connection. */
 const DATA_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_TIMESTAMP']);
@@ -94,6 +115,15 @@ export class KafkaSink implements Sink {
       throw err;
     }
     this.producer = producer;
+  }
+
+  /** Any broker of the list answering ApiVersions (a TCP connection only, when TLS is on). */
+  probe(): Promise<void> {
+    const targets = this.options.brokers.map((b) => {
+      const colon = b.lastIndexOf(':');
+      return { host: b.slice(0, colon), port: Number(b.slice(colon + 1)) };
+    });
+    return probeAny(targets, { timeoutMs: this.options.connect_timeout_ms, ...(this.options.tls?.enabled ? {} : { hello: API_VERSIONS_HELLO }) });
   }
 
   async write(batch: readonly EdgeRecord[]): Promise<WriteResult[]> {

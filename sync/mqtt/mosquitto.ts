@@ -48,11 +48,18 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     if (child) return;
     const proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
+    let spawnError: NodeJS.ErrnoException | undefined;
     proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    proc.once('error', (err) => { spawnError = err; });
     child = proc;
     const deadline = Date.now() + 10_000;
     while (!(await canConnect(port))) {
-      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`mosquitto did not start: ${stderr}`);
+      if (spawnError) {
+        child = undefined;
+        const hint = spawnError.code === 'ENOENT' ? ' (not installed: apt-get install mosquitto, or run `npm test`, which sets up the test tools)' : '';
+        throw new Error(`mosquitto did not start: ${spawnError.message}${hint}`);
+      }
+      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`mosquitto did not start: ${stderr || `exit code ${proc.exitCode ?? 'none'} within 10 s`}`);
       await new Promise((r) => setTimeout(r, 25));
     }
   };

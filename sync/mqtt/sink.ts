@@ -19,11 +19,20 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { EdgeRecord } from '../../core/record.js';
-import type { MqttConfig } from '../config.js';
+import type { DrainKeys, MqttConfig } from '../config.js';
+import { probeTcp } from '../probe.js';
 import type { Sink, WriteResult } from '../sink.js';
 import { fillTemplate, toMessages } from './topics.js';
 
-export type MqttSinkOptions = Omit<MqttConfig, 'enabled' | 'batch_size' | 'max_records_per_s' | 'backoff_initial_ms' | 'backoff_max_ms' | 'live_window_ms'>;
+export type MqttSinkOptions = Omit<MqttConfig, keyof DrainKeys>;
+
+const DEFAULT_PORTS: Record<string, number> = { 'mqtt:': 1883, 'mqtts:': 8883, 'ws:': 80, 'wss:': 443 };
+
+/** Host and port of an mqtt://, mqtts://, ws:// or wss:// URL (the scheme's default port if none). */
+export function brokerAddress(url: string): { host: string; port: number } {
+  const u = new URL(url);
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : DEFAULT_PORTS[u.protocol] ?? 1883 };
+}
 
 export class MqttSink implements Sink {
   readonly name = 'mqtt';
@@ -106,6 +115,14 @@ export class MqttSink implements Sink {
     // A connection that died under the whole batch: throw, so the loop reconnects right away.
     if (!client.connected && results.every((r) => r.status === 'retry')) throw new Error('mqtt: connection lost during write');
     return results;
+  }
+
+  /**
+   * MQTT has nothing to ask before CONNECT (which would open a session), so the probe is a TCP
+   * connection that the broker must keep open for a moment; TLS is not negotiated.
+   */
+  probe(): Promise<void> {
+    return probeTcp(brokerAddress(this.options.url), { timeoutMs: this.options.connect_timeout_ms });
   }
 
   /** Resolves on the broker's acknowledgement; rejects on close, error or timeout. */

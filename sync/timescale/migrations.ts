@@ -10,6 +10,8 @@
  * makes re-sends idempotent in both plain-PostgreSQL and hypertable mode.
  */
 import type pg from 'pg';
+import type { TimescaleConfig } from '../config.js';
+import { begin } from './connection.js';
 
 export interface Migration {
   version: number;
@@ -93,19 +95,29 @@ CREATE INDEX IF NOT EXISTS alarms_device_ts ON ${s}.alarms (device_id, ts DESC);
 CREATE INDEX IF NOT EXISTS ${t}_gateway_ts ON ${s}.${t} (gateway_id, ts DESC);`)
       .join('\n'),
   },
+  {
+    version: 3,
+    // config `record: none` stores only the typed columns (the full copy is ~3/4 of a row's bytes).
+    name: 'record jsonb may be NULL (record: none)',
+    sql: (s) => ['telemetry', 'predictions', 'alarms'].map((t) => `ALTER TABLE ${s}.${t} ALTER COLUMN record DROP NOT NULL;`).join('\n'),
+  },
 ];
 
 /** Arbitrary constant: the advisory lock id ev-edge migrations serialise on. */
 const MIGRATION_LOCK = 0x65766564;
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */
-export async function migrate(client: pg.Client, schema: string, log: (msg: string, extra?: object) => void): Promise<number[]> {
+export async function migrate(client: pg.Client, options: Pick<TimescaleConfig, 'schema' | 'statement_timeout_ms'>, log: (msg: string, extra?: object) => void): Promise<number[]> {
+  const { schema } = options;
   const applied: number[] = [];
-  await client.query('BEGIN');
+  await begin(client, options);
   try {
     // Lock first: concurrent CREATE ... IF NOT EXISTS can still collide on the catalog.
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    // CREATE SCHEMA IF NOT EXISTS checks CREATE on the database before it looks: a least-privilege
+    // role whose schema a DBA created would be refused, so look first.
+    const exists = await client.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [schema]);
+    if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${schema}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const rows = (await client.query<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations`)).rows;

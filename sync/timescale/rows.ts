@@ -1,7 +1,8 @@
 /**
  * Record -> row mapping: which table a record goes to and the typed columns Grafana queries.
- * Every table also keeps the full record as JSONB (`record`), so nothing the model carries is lost
- * even when no column exists for it yet.
+ * By default every table also keeps the full record as JSONB (`record`), so nothing the model
+ * carries is lost even when no column exists for it yet; `record: none` trades that for ~3/4 of the
+ * row's bytes (columnsFor).
  */
 import type { EdgeRecord } from '../../core/record.js';
 
@@ -81,6 +82,16 @@ export const COLUMNS: Record<TableName, Column[]> = {
     whole,
   ],
 };
+
+/** Which optional copies a row carries (config `record`). */
+export interface RowOptions { withRecord: boolean }
+
+const noRecord: Column = { name: 'record', kind: 'jsonb', get: () => null };
+
+/** The table's columns as written: without the full-record copy, `record` is sent as NULL. */
+export function columnsFor(table: TableName, options: RowOptions): Column[] {
+  return options.withRecord ? COLUMNS[table] : COLUMNS[table].map((c) => (c === whole ? noRecord : c));
+}
 
 export function tableOf(r: EdgeRecord): TableName | undefined {
   switch (r.type) {

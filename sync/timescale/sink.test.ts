@@ -60,11 +60,24 @@ describe('TimescaleSink', () => {
     await again.connect();
     await again.close();
     const versions = await server.query<{ version: number }>('SELECT version FROM fallback_check.schema_migrations');
-    expect(versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3]);
     const indexes = await server.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = 'fallback_check' AND indexname LIKE '%\\_ts' ORDER BY indexname");
     expect(indexes.map((i) => i.indexname)).toEqual(expect.arrayContaining(['alarms_gateway_ts', 'alarms_ts', 'telemetry_gateway_ts', 'telemetry_ts']));
     expect(sink.mode).toBe('plain');
     expect(lines.join('')).toContain('TimescaleDB extension not available: using plain PostgreSQL tables');
+  });
+
+  it.each(['insert', 'values', 'copy'])('record: none keeps the typed columns and stores no full-record copy (%s)', async (method) => {
+    const sink = timescaleSinkFor(server, pino({ level: 'silent' }), { schema: `lean_${method}`, record: 'none', write_method: method });
+    await sink.connect();
+    const records = contractRecords(10, `lean-${method}`);
+    expect((await sink.write(records)).every((r) => r.status === 'delivered')).toBe(true);
+    await sink.close();
+    const [t] = await server.query(`SELECT count(*) AS n, count(record) AS with_record, count(soc_pct) AS with_soc FROM lean_${method}.telemetry`);
+    const batteries = records.filter((r) => r.type === 'battery').length;
+    expect(t).toEqual({ n: '8', with_record: '0', with_soc: String(batteries) });
+    const [p] = await server.query(`SELECT record, outputs FROM lean_${method}.predictions`);
+    expect(p).toMatchObject({ record: null, outputs: expect.any(Object) });
   });
 
   it('timescale: require fails to connect without the extension', async () => {

@@ -10,12 +10,13 @@
  *   whole batch stays buffered and the drain loop reconnects with backoff. A COMMIT whose answer
  *   was lost is also thrown: its re-send then finds the rows already there.
  */
-import { readFileSync } from 'node:fs';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { EdgeRecord } from '../../core/record.js';
 import type { TimescaleConfig } from '../config.js';
+import { probeTcp, type ProbeHello } from '../probe.js';
 import type { Sink, WriteResult } from '../sink.js';
+import { begin, newClient } from './connection.js';
 import { setupTimescale, type TimescaleMode } from './hypertables.js';
 import { migrate } from './migrations.js';
 import { precheck, tableOf, type TableName } from './rows.js';
@@ -23,21 +24,30 @@ import { copyInsert } from './copy.js';
 import { unnestInsert, valuesInserts, type Statement } from './statements.js';
 
 export type TimescaleSinkOptions = Pick<TimescaleConfig,
-  'host' | 'port' | 'database' | 'user' | 'password' | 'password_file' | 'schema' | 'tls' | 'connect_timeout_ms'
-  | 'statement_timeout_ms' | 'timescale' | 'chunk_interval' | 'compress_after' | 'retention' | 'write_method'>;
+  'host' | 'port' | 'database' | 'user' | 'password' | 'password_file' | 'schema' | 'extension_schema' | 'tls' | 'connect_timeout_ms'
+  | 'statement_timeout_ms' | 'timescale' | 'chunk_interval' | 'compress_after' | 'retention' | 'write_method' | 'record'>;
 
 export function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
+/**
+ * SSLRequest (length 8, code 80877103): the server answers one byte ('S' or 'N') before any
+ * authentication. PostgreSQL's source skips the log line for a client that leaves after 'N'; after
+ * 'S' (ssl = on) it may log "could not accept SSL connection" (not checked here), once per outage
+ * at most, since the loop stops probing when the upstream answers.
+ */
+export const SSL_REQUEST_HELLO: ProbeHello = {
+  request: Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]),
+  answered: (received) => received.length >= 1,
+};
+
 export class TimescaleSink implements Sink {
   readonly name = 'timescale';
   private client: pg.Client | undefined;
   private broken: Error | undefined;
   private migrated = false;
-  /** Staging tables created on the current connection (temporary tables live per session). */
-  private staged = new Set<string>();
   mode: TimescaleMode | undefined;
 
   constructor(
@@ -49,33 +59,17 @@ export class TimescaleSink implements Sink {
     if (this.client && !this.broken) return;
     await this.close();
     const o = this.options;
-    const client = new pg.Client({
-      host: o.host, port: o.port, database: o.database, user: o.user,
-      password: o.password ?? (o.password_file ? readFileSync(o.password_file, 'utf8').trim() : undefined),
-      ssl: o.tls?.enabled ? {
-        rejectUnauthorized: o.tls.reject_unauthorized,
-        ...(o.tls.ca_file ? { ca: readFileSync(o.tls.ca_file, 'utf8') } : {}),
-        ...(o.tls.cert_file ? { cert: readFileSync(o.tls.cert_file, 'utf8') } : {}),
-        ...(o.tls.key_file ? { key: readFileSync(o.tls.key_file, 'utf8') } : {}),
-      } : false,
-      connectionTimeoutMillis: o.connect_timeout_ms,
-      statement_timeout: o.statement_timeout_ms,
-      // Client-side guard for a half-open connection the server never answers on.
-      query_timeout: o.statement_timeout_ms + 5000,
-      keepAlive: true,
-      application_name: 'ev-edge',
-    });
+    const client = newClient(o);
     // Without a listener a server restart would crash the process; remember it and fail the next write.
     client.on('error', (err) => {
       this.broken = err;
     });
     this.broken = undefined;
-    this.staged = new Set();
     this.client = client;
     try {
       await client.connect();
       if (!this.migrated) {
-        const applied = await migrate(client, o.schema, (msg, extra) => this.log.warn({ sink: this.name, ...extra }, msg));
+        const applied = await migrate(client, o, (msg, extra) => this.log.warn({ sink: this.name, ...extra }, msg));
         if (applied.length > 0) this.log.info({ sink: this.name, applied }, 'schema migrations applied');
         this.mode = await setupTimescale(client, o, this.log);
         this.migrated = true;
@@ -84,6 +78,13 @@ export class TimescaleSink implements Sink {
       await this.close();
       throw err;
     }
+  }
+
+  /** TCP (or the Unix socket when `host` is a directory) and an SSLRequest answered. */
+  probe(): Promise<void> {
+    const o = this.options;
+    const target = o.host.startsWith('/') ? { path: `${o.host}/.s.PGSQL.${o.port}` } : { host: o.host, port: o.port };
+    return probeTcp(target, { timeoutMs: o.connect_timeout_ms, hello: SSL_REQUEST_HELLO });
   }
 
   async write(batch: readonly EdgeRecord[]): Promise<WriteResult[]> {
@@ -128,19 +129,18 @@ export class TimescaleSink implements Sink {
       else byTable.set(table, [r]);
     }
     const statements: Statement[] = [];
-    const method = this.options.write_method;
+    const { write_method: method, schema, record } = this.options;
+    const columns = { withRecord: record === 'full' };
     for (const [table, rows] of byTable) {
-      if (method === 'values') statements.push(...valuesInserts(this.options.schema, table, rows));
-      else if (method === 'insert') statements.push(unnestInsert(this.options.schema, table, rows));
+      if (method === 'values') statements.push(...valuesInserts(schema, table, rows, columns));
+      else if (method === 'insert') statements.push(unnestInsert(schema, table, rows, columns));
     }
-    await client.query('BEGIN');
+    await begin(client, this.options);
     try {
-      if (method === 'copy') for (const [table, rows] of byTable) await copyInsert(client, this.options.schema, table, rows, this.staged);
+      if (method === 'copy') for (const [table, rows] of byTable) await copyInsert(client, schema, table, rows, columns);
       for (const s of statements) await client.query(s.text, s.values);
       await client.query('COMMIT');
     } catch (err) {
-      // A staging table created in this transaction is gone after the rollback.
-      this.staged.clear();
       if (!this.broken) await client.query('ROLLBACK').catch(() => {});
       throw err;
     }

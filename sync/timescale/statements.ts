@@ -6,7 +6,7 @@
  *   limit of the protocol. Kept for comparison (bench/drain.bench.ts measures both).
  */
 import type { EdgeRecord } from '../../core/record.js';
-import { COLUMNS, type Column, type ColumnKind, type TableName } from './rows.js';
+import { columnsFor, type Column, type ColumnKind, type RowOptions, type TableName } from './rows.js';
 
 const ARRAY_TYPE: Record<ColumnKind, string> = {
   text: 'text[]', float8: 'float8[]', int8: 'int8[]', int4: 'int4[]', bool: 'bool[]', jsonb: 'text[]', ts: 'float8[]', textarr: 'text[]',
@@ -34,8 +34,8 @@ export interface Statement {
   values: unknown[];
 }
 
-export function unnestInsert(schema: string, table: TableName, records: readonly EdgeRecord[]): Statement {
-  const cols = COLUMNS[table];
+export function unnestInsert(schema: string, table: TableName, records: readonly EdgeRecord[], options: RowOptions): Statement {
+  const cols = columnsFor(table, options);
   const params = cols.map((c, i) => `$${i + 1}::${ARRAY_TYPE[c.kind]}`).join(', ');
   const aliases = cols.map((_, i) => `c${i}`).join(', ');
   const select = cols.map((c, i) => convert(c.kind, `u.c${i}`)).join(', ');
@@ -47,8 +47,8 @@ export function unnestInsert(schema: string, table: TableName, records: readonly
 
 const MAX_PARAMS = 65_535;
 
-export function valuesInserts(schema: string, table: TableName, records: readonly EdgeRecord[]): Statement[] {
-  const cols = COLUMNS[table];
+export function valuesInserts(schema: string, table: TableName, records: readonly EdgeRecord[], options: RowOptions): Statement[] {
+  const cols = columnsFor(table, options);
   const perStatement = Math.floor(MAX_PARAMS / cols.length);
   const out: Statement[] = [];
   for (let start = 0; start < records.length; start += perStatement) {

@@ -4,7 +4,7 @@ import { ALL, SCHEMA_VAR, codeMappings, sourceColumn, sql, sqlVariable, type Das
 const T = '${schema}.telemetry';
 const A = '${schema}.alarms';
 const P = '${schema}.predictions';
-const ALARMS = `$__timeFilter(ts) AND gateway_id IN ($gateway) AND severity IN ($severity)`;
+const ALARMS = `$__timeFilter(ts) AND gateway_id = ANY(ARRAY[$gateway]::text[]) AND severity = ANY(ARRAY[$severity]::text[])`;
 
 const SEVERITY_COLOURS = [['critical', 'red'], ['warning', 'orange'], ['info', 'blue']] as const;
 const severityOverrides = SEVERITY_COLOURS.map(([name, color]) => ({
@@ -48,7 +48,7 @@ GROUP BY 1, 2 ORDER BY 1`)],
           description: 'max |z| of the residuals (observed - expected) / sigma; the default pack_anomaly rule fires above 6 and clears below 4.',
           targets: [sql(`
 SELECT $__timeGroupAlias(ts, $__interval), device_id AS metric, max((outputs->>'anomaly_score')::float8) AS anomaly_score
-FROM ${P} WHERE $__timeFilter(ts) AND gateway_id IN ($gateway) AND model = 'anomaly_pack'
+FROM ${P} WHERE $__timeFilter(ts) AND gateway_id = ANY(ARRAY[$gateway]::text[]) AND model = 'anomaly_pack'
 GROUP BY 1, 2 ORDER BY 1`)],
         },
         {
@@ -69,7 +69,7 @@ ORDER BY ts DESC LIMIT 500`, 'table')],
   ],
 };
 
-const CHG = `$__timeFilter(ts) AND gateway_id IN ($gateway) AND device_id IN ($charger) AND record_type = 'charger'`;
+const CHG = `$__timeFilter(ts) AND gateway_id = ANY(ARRAY[$gateway]::text[]) AND device_id = ANY(ARRAY[$charger]::text[]) AND record_type = 'charger'`;
 /** OCPP 1.6 statuses in code order; the state timeline shows the highest code in an interval (Faulted wins). */
 const CONNECTOR = [
   ['Available', 'green'], ['Preparing', 'light-blue'], ['Charging', 'blue'], ['SuspendedEVSE', 'yellow'], ['SuspendedEV', 'light-yellow'],
@@ -85,7 +85,7 @@ export const chargers: DashboardSpec = {
   variables: [
     SCHEMA_VAR,
     sqlVariable('gateway', 'Gateway', `SELECT DISTINCT gateway_id FROM \${schema}.telemetry WHERE device_kind = 'charger' AND $__timeFilter(ts) ORDER BY 1`, true),
-    sqlVariable('charger', 'Charger', `SELECT DISTINCT device_id FROM \${schema}.telemetry WHERE device_kind = 'charger' AND gateway_id IN ($gateway) AND $__timeFilter(ts) ORDER BY 1`, true),
+    sqlVariable('charger', 'Charger', `SELECT DISTINCT device_id FROM \${schema}.telemetry WHERE device_kind = 'charger' AND gateway_id = ANY(ARRAY[$gateway]::text[]) AND $__timeFilter(ts) ORDER BY 1`, true),
   ],
   rows: [
     {

@@ -7,7 +7,7 @@ const GATEWAY_VAR = sqlVariable('gateway', 'Gateway', `
 SELECT DISTINCT gateway_id FROM \${schema}.telemetry WHERE $__timeFilter(ts) ORDER BY 1`, true);
 
 const T = '${schema}.telemetry';
-const IN_RANGE = `$__timeFilter(ts) AND gateway_id IN ($gateway)`;
+const IN_RANGE = `$__timeFilter(ts) AND gateway_id = ANY(ARRAY[$gateway]::text[])`;
 
 export const fleet: DashboardSpec = {
   uid: 'ev-edge-fleet',

@@ -72,7 +72,7 @@ GROUP BY 1 ORDER BY 1`)],
   ],
 };
 
-const PRED = `$__timeFilter(ts) AND gateway_id IN ($gateway) AND device_id IN ($device)`;
+const PRED = `$__timeFilter(ts) AND gateway_id = ANY(ARRAY[$gateway]::text[]) AND device_id = ANY(ARRAY[$device]::text[])`;
 
 /** One output of the prediction JSON per device (and model) over time. */
 function outputSeries(title: string, output: string, extra: Partial<PanelSpec> = {}): PanelSpec {
@@ -95,7 +95,7 @@ export const predictions: DashboardSpec = {
   variables: [
     SCHEMA_VAR,
     sqlVariable('gateway', 'Gateway', `SELECT DISTINCT gateway_id FROM \${schema}.predictions WHERE $__timeFilter(ts) ORDER BY 1`, true),
-    sqlVariable('device', 'Device', `SELECT DISTINCT device_id FROM \${schema}.predictions WHERE gateway_id IN ($gateway) AND $__timeFilter(ts) ORDER BY 1`, true),
+    sqlVariable('device', 'Device', `SELECT DISTINCT device_id FROM \${schema}.predictions WHERE gateway_id = ANY(ARRAY[$gateway]::text[]) AND $__timeFilter(ts) ORDER BY 1`, true),
   ],
   rows: [
     {

@@ -186,6 +186,10 @@ export function sqlVariable(name: string, label: string, query: string, multi: b
   };
 }
 
+// Multi-value variables are filtered as `col = ANY(ARRAY[$var]::text[])`, never `col IN ($var)`:
+// with no values (empty tables, a new fleet) Grafana interpolates nothing, and `IN ()` is a syntax
+// error while `ARRAY[]::text[]` is an empty array.
+
 /** A variable filled from Prometheus label values. */
 export function promVariable(name: string, label: string, query: string): Json {
   return {

@@ -6,9 +6,11 @@
  * remote, skipped) and CAN FD rows `0.1 CANFD 1 Rx 594 [name] BRS ESI DLC LEN bytes...`.
  * With a readable date, frame times are absolute (date + offset); otherwise relative. Vector writes
  * the date in the logger's local time without a zone: such dates are read as UTC.
+ * `base dec` makes ids, DLCs AND data bytes decimal (`d 3 10 255 7`), as python-can reads them; the
+ * CAN FD data length column is decimal in both bases. A classic DLC of 9..15 means 8 data bytes.
  */
-import { LogLineError } from '../errors.js';
-import { FD_LENGTHS, hexBytes, type LogFrame, type LogLineParser } from './log-frame.js';
+import { LogFormatError, LogLineError } from '../errors.js';
+import { decBytes, FD_LENGTHS, hexBytes, type LogFrame, type LogLineParser } from './log-frame.js';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const VECTOR_DATE = /^\w{3}\s+(\w{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?\s*(am|pm)?\s+(\d{4})$/i;
@@ -36,7 +38,7 @@ export class AscParser implements LogLineParser {
   private deltas = false;
   private lastOffsetS = 0;
 
-  parseLine(line: string, lineNo: number): LogFrame | LogLineError | undefined {
+  parseLine(line: string, lineNo: number): LogFrame | LogLineError | LogFormatError | undefined {
     const parts = line.trim().split(/\s+/);
     const first = (parts[0] ?? '').toLowerCase();
     if (first === '') return undefined;
@@ -45,7 +47,9 @@ export class AscParser implements LogLineParser {
       return undefined;
     }
     if (first === 'base') {
-      this.idRadix = parts[1]?.toLowerCase() === 'dec' ? 10 : 16;
+      const base = parts[1]?.toLowerCase();
+      if (base !== 'hex' && base !== 'dec') return new LogFormatError('asc', lineNo, `base must be "hex" or "dec", found "${parts[1] ?? ''}"`, line);
+      this.idRadix = base === 'dec' ? 10 : 16;
       this.deltas = parts[3]?.toLowerCase() === 'relative';
       return undefined;
     }
@@ -66,11 +70,23 @@ export class AscParser implements LogLineParser {
     if (!id) return new LogLineError('asc', lineNo, `bad id "${idText}"`, line);
     if (kind === 'r' || kind === 'R') return undefined; // remote request: nothing to decode
     if (kind !== 'd' && kind !== 'D') return new LogLineError('asc', lineNo, `expected "d" (data frame) after direction, found "${kind ?? ''}"`, line);
-    const dlc = Number.parseInt(dlcText ?? '', 16);
-    if (!/^[0-9A-Fa-f]$/.test(dlcText ?? '') || dlc > 8) return new LogLineError('asc', lineNo, `bad DLC "${dlcText ?? ''}"`, line);
-    const data = hexBytes(rest.slice(5, 5 + dlc));
-    if (!data || data.length !== dlc) return new LogLineError('asc', lineNo, `expected ${dlc} data bytes`, line);
+    const dlc = this.parseDlc(dlcText ?? '');
+    if (dlc === undefined) return new LogLineError('asc', lineNo, `bad DLC "${dlcText ?? ''}"`, line);
+    const length = Math.min(dlc, 8);
+    const data = this.bytes(rest.slice(5, 5 + length));
+    if (!data || data.length !== length) return new LogLineError('asc', lineNo, `expected ${length} ${this.idRadix === 10 ? 'decimal' : 'hex'} data bytes`, line);
     return this.frame(secs, id, data);
+  }
+
+  /** A DLC 0..15 in the file's base. */
+  private parseDlc(text: string): number | undefined {
+    if (!(this.idRadix === 16 ? /^[0-9A-Fa-f]$/ : /^\d{1,2}$/).test(text)) return undefined;
+    const dlc = Number.parseInt(text, this.idRadix);
+    return dlc <= 15 ? dlc : undefined;
+  }
+
+  private bytes(parts: readonly string[]): Uint8Array | undefined {
+    return this.idRadix === 10 ? decBytes(parts) : hexBytes(parts);
   }
 
   private parseId(text: string): { id: number; extended: boolean } | undefined {
@@ -88,9 +104,11 @@ export class AscParser implements LogLineParser {
     if (!id || !/^(rx|tx)$/i.test(t[1] ?? '')) return new LogLineError('asc', lineNo, 'bad CANFD row: expected "CANFD <ch> Rx|Tx <id>"', line);
     let i = 3;
     if (!/^[01]$/.test(t[i] ?? '')) i++; // optional symbolic message name
-    const length = Number(t[i + 3]);
+    // The data length column (always decimal) says how many bytes follow; the DLC before it is
+    // redundant (python-can writes it in hex whatever the base) and is not used.
+    const length = /^\d{1,2}$/.test(t[i + 3] ?? '') ? Number(t[i + 3]) : Number.NaN;
     if (!FD_LENGTHS.has(length)) return new LogLineError('asc', lineNo, `bad CANFD data length "${t[i + 3] ?? ''}"`, line);
-    const data = hexBytes(t.slice(i + 4, i + 4 + length));
+    const data = this.bytes(t.slice(i + 4, i + 4 + length));
     if (!data || data.length !== length) return new LogLineError('asc', lineNo, `expected ${length} CANFD data bytes`, line);
     return this.frame(secs, id, data);
   }

@@ -23,7 +23,7 @@ import type { ProtocolName } from '../protocol.js';
 import { JK_SAMPLE, dalyAnswer, jkReadAllAnswer } from './encoders.js';
 import { hex, loadDalyVectors, loadJbdCaptures, vector } from './shared-data.js';
 
-type Answers = Map<number, Buffer[][]>;
+export type Answers = Map<number, Buffer[][]>;
 
 /** Per request key (JBD register, Daly data id, JK command): the answers, used in rotation. */
 export function answerTable(protocol: ProtocolName): Answers {
@@ -72,9 +72,10 @@ export class BmsEmulator {
   private readonly answers: Answers;
   private readonly turn = new Map<number, number>();
 
-  constructor(readonly protocol: ProtocolName, private readonly path: string, private readonly baudRate = 9600) {
+  /** `answers` replaces the default table (the real captures, or JK_SAMPLE for JK). */
+  constructor(readonly protocol: ProtocolName, private readonly path: string, private readonly baudRate = 9600, answers?: Answers) {
     this.parser = new FrameParser(SPECS[protocol]);
-    this.answers = answerTable(protocol);
+    this.answers = answers ?? answerTable(protocol);
   }
 
   get answeredKeys(): number[] {

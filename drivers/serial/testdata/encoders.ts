@@ -26,7 +26,7 @@ export function dalyAnswer(id: number, data: number[], address = 0x01): Buffer {
 export interface JkPackState {
   cellsMv: number[];
   mosfetTempRaw: number;
-  /** Raw temperature bytes of sensors 1 and 2 (0-100 degC, 101+ negative). */
+  /** Raw temperature words of sensors 1 and 2 (0-99 degC; 100 = -1 degC, 101 = -2 degC ... 140 = -41 degC). */
   tempRaw: [number, number];
   /** 10 mV units. */
   voltage10mV: number;
@@ -38,7 +38,8 @@ export interface JkPackState {
   warnings: number;
   status: number;
   capacityAh: number;
-  protocolVersion: 0 | 1;
+  /** Register 0xC0; undefined leaves the register out of the answer. */
+  protocolVersion: number | undefined;
 }
 
 const u16 = (v: number) => [(v >> 8) & 0xff, v & 0xff];
@@ -56,7 +57,7 @@ export function jkReadAllData(p: JkPackState): number[] {
     0x8e, ...u16(5800), 0x9b, ...u16(3300), 0x9d, 1, 0xa5, ...u16(0xffec), 0xa9, p.cellsMv.length,
     0xaa, ...u32(p.capacityAh), 0xb2, ...Array<number>(10).fill(0x30), 0xb4, ...Buffer.from('60300001'),
     0xb7, ...Buffer.from('NW_1_0_0_200428'), 0xba, ...Buffer.from('BT3072020120000200521001'),
-    0xc0, p.protocolVersion,
+    ...(p.protocolVersion !== undefined ? [0xc0, p.protocolVersion] : []),
   ];
 }
 
@@ -73,7 +74,7 @@ export function jkReadAllAnswer(p: JkPackState, record = 0): Buffer {
 export const JK_SAMPLE: JkPackState = {
   cellsMv: [3301, 3305, 3299, 3310],
   mosfetTempRaw: 31,
-  tempRaw: [24, 103], // 24 degC and -3 degC
+  tempRaw: [24, 102], // 24 degC and -3 degC
   voltage10mV: 1321,
   currentRaw: 0x8000 | 1234,
   socPct: 67,

@@ -1,0 +1,109 @@
+/**
+ * Writes frames in every CAN log layout the readers accept, the way the real tools lay them out
+ * (column widths and headers after the tools' own output and PEAK's / Vector's format documents),
+ * for the tests that compare our readers with python-can frame by frame.
+ */
+
+import fc from 'fast-check';
+import { FD_DLC_LENGTH } from '../logs/log-frame.js';
+
+export interface TestFrame {
+  /** Seconds since the start of the recording. */
+  t: number;
+  id: number;
+  ext: boolean;
+  fd: boolean;
+  data: Uint8Array;
+}
+
+const FD_LENGTHS = FD_DLC_LENGTH.slice(9);
+
+/**
+ * `n` frames from fast-check with a fixed seed (a failure reproduces): standard and extended ids,
+ * every classic length, CAN FD lengths when `fd`, up to 20 ms apart in whole microseconds.
+ */
+export function randomFrames(n: number, seed: number, fd = false): TestFrame[] {
+  const one = fc.record({
+    gapUs: fc.integer({ min: 0, max: 20_000 }),
+    ext: fc.boolean(),
+    isFd: fd ? fc.boolean() : fc.constant(false),
+    fdLength: fc.constantFrom(...FD_LENGTHS),
+    idBits: fc.nat({ max: 0x1fff_ffff }),
+    bytes: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+  });
+  let us = 0;
+  return fc.sample(one, { seed, numRuns: n }).map((r, i) => {
+    us += r.gapUs;
+    const length = r.isFd ? r.fdLength : i % 9;
+    return { t: us / 1e6, id: r.ext ? r.idBits : r.idBits & 0x7ff, ext: r.ext, fd: r.isFd, data: r.bytes.slice(0, length) };
+  });
+}
+
+const hex2 = (b: number): string => b.toString(16).toUpperCase().padStart(2, '0');
+const hexData = (d: Uint8Array, sep = ' '): string => [...d].map(hex2).join(sep);
+const len2dlc = (n: number): number => FD_DLC_LENGTH.indexOf(n as (typeof FD_DLC_LENGTH)[number]);
+
+/** Recording start used by every writer: Wed, 08 Nov 2023 21:17:01.500 UTC. */
+export const START_MS = Date.UTC(2023, 10, 8, 21, 17, 1, 500);
+const START_S = START_MS / 1000;
+
+/** Vector ASC, `base hex` or `base dec` (ids, DLCs and data bytes in that base), absolute times. */
+export function writeAsc(frames: readonly TestFrame[], base: 'hex' | 'dec'): string {
+  const radix = base === 'hex' ? 16 : 10;
+  const num = (v: number): string => (base === 'hex' ? v.toString(16).toUpperCase() : String(v));
+  const byte = (v: number): string => (base === 'hex' ? hex2(v) : String(v));
+  const lines = ['date Wed Nov 8 09:17:01.500 pm 2023', `base ${base}  timestamps absolute`, 'internal events logged', '// version 9.0.0', 'Begin Triggerblock Wed Nov 8 09:17:01.500 pm 2023', '   0.000000 Start of measurement'];
+  for (const f of frames) {
+    const id = `${f.id.toString(radix).toUpperCase()}${f.ext ? 'x' : ''}`;
+    const bytes = [...f.data].map(byte).join(' ');
+    if (f.fd) lines.push(`${f.t.toFixed(6).padStart(11)} CANFD   1 Rx ${id.padStart(9)}                                  1 0 ${len2dlc(f.data.length).toString(16)} ${String(f.data.length).padStart(2)} ${bytes}`);
+    else lines.push(`${f.t.toFixed(6).padStart(11)} 1  ${id.padEnd(15)} Rx   d ${num(f.data.length)} ${bytes}`.trimEnd());
+  }
+  lines.push('End TriggerBlock');
+  return `${lines.join('\n')}\n`;
+}
+
+const candumpId = (f: TestFrame): string => f.id.toString(16).toUpperCase().padStart(f.ext ? 8 : 3, '0');
+
+/** candump -L: epoch seconds, `ID#DATA`, `ID##0DATA` for CAN FD. */
+export function writeCandumpLog(frames: readonly TestFrame[]): string {
+  return frames.map((f) => `(${(START_S + f.t).toFixed(6)}) can0 ${candumpId(f)}#${f.fd ? '#0' : ''}${hexData(f.data, '')}\n`).join('');
+}
+
+/** candump console output: `-ta` (epoch), `-tA` (date) or no time stamp. */
+export function writeCandumpConsole(frames: readonly TestFrame[], stamp: 'a' | 'A' | 'none'): string {
+  return frames
+    .map((f) => {
+      const totalUs = START_MS * 1000 + Math.round(f.t * 1e6);
+      const date = new Date(Math.floor(totalUs / 1e6) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+      const us = String(totalUs % 1e6).padStart(6, '0');
+      const ts = stamp === 'a' ? `(${(START_S + f.t).toFixed(6)})  ` : stamp === 'A' ? `(${date}.${us})  ` : '  ';
+      const len = f.fd ? `[${String(f.data.length).padStart(2, '0')}]` : ` [${f.data.length}]`;
+      return `${ts}can0  ${candumpId(f).padStart(8)}  ${len}  ${hexData(f.data)}`.trimEnd() + '\n';
+    })
+    .join('');
+}
+
+const trcId = (f: TestFrame): string => f.id.toString(16).toUpperCase().padStart(f.ext ? 8 : 4, '0');
+/** START_MS as PEAK's $STARTTIME: days since 1899-12-30. */
+const STARTTIME = START_MS / 86_400_000 + 25569;
+
+/** PEAK .trc in version 1.0, 1.1, 2.0 or 2.1, laid out as PCAN-View writes them. */
+export function writeTrc(frames: readonly TestFrame[], version: '1.0' | '1.1' | '2.0' | '2.1'): string {
+  const lines: string[] = [];
+  if (version !== '1.0') lines.push(`;$FILEVERSION=${version}`, `;$STARTTIME=${STARTTIME}`);
+  if (version === '2.0') lines.push(';$COLUMNS=N,O,T,I,d,l,D');
+  if (version === '2.1') lines.push(';$COLUMNS=N,O,T,B,I,d,R,L,D');
+  lines.push(';', ';   Start time: 08.11.2023 21:17:01.500.0', ';   Generated by PCAN-View', ';-------------------------------------------------------------------------------');
+  frames.forEach((f, i) => {
+    const n = i + 1;
+    const ms = f.t * 1000;
+    const data = hexData(f.data);
+    const type = f.fd ? 'FD' : 'DT';
+    if (version === '1.0') lines.push(`${String(n).padStart(6)}) ${ms.toFixed(0).padStart(11)} ${trcId(f).padStart(8)}  ${f.data.length}  ${data}`);
+    else if (version === '1.1') lines.push(`${String(n).padStart(6)}) ${ms.toFixed(1).padStart(11)}  Rx   ${trcId(f).padStart(8)}  ${f.data.length}  ${data}`);
+    else if (version === '2.0') lines.push(`${String(n).padStart(7)} ${ms.toFixed(3).padStart(13)} ${type} ${trcId(f).padStart(8)} Rx ${String(f.data.length).padStart(2)} ${data}`);
+    else lines.push(`${String(n).padStart(7)} ${ms.toFixed(3).padStart(13)} ${type} 1 ${trcId(f).padStart(8)} Rx - ${String(len2dlc(f.data.length)).padEnd(2)}   ${data}`);
+  });
+  return `${lines.join('\r\n')}\r\n`;
+}
