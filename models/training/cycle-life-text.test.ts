@@ -13,8 +13,8 @@ function results(nestedRmse: number, varianceRmse: number): CycleLifeResults {
     selected: 'extended_ridge_log',
     selection: { rule: 'one standard error', cv: '5-fold x 3 repeats, stratified by cycle life', seed: 0, best_cv: 'extended_ridge_log', se_rmse: 7.5, within_one_se: ['extended_ridge_log'] },
     candidates: { variance_ols_log: candidate(126, false), extended_ridge_log: candidate(74, true), all_xgboost: candidate(110, false) },
-    nested: { ...summary(nestedRmse), chosen_per_outer_fold: [{ repeat: 0, chosen: 'extended_ridge_log', validation_cells: 17 }],
-      chosen_counts: { extended_ridge_log: 12, all_elasticnet_log: 3 } },
+    nested: { ...summary(nestedRmse), chosen_per_outer_fold: Array.from({ length: 15 }, (_, i) => ({ repeat: Math.floor(i / 5), chosen: i < 3 ? 'extended_ridge_log' : 'all_elasticnet_log', validation_cells: 17 })),
+      chosen_counts: { extended_ridge_log: 3, all_elasticnet_log: 12 } },
     variance_model_same_folds: summary(varianceRmse),
     dummy_mean_same_folds: summary(390),
     n_cells: 83,
@@ -34,11 +34,13 @@ describe('cycle_life evaluation text', () => {
     expect(md).toContain('sd 1.0 over repeats, range 79.0..81.0');
     expect(md).toContain('lower than the variance model under the same outer folds: 126.0');
     expect(md).toContain('| > 1,200 | 11 | 240.0 | -120 | 378.0 | -189 | 1170.0 |');
-    expect(md).toContain('`extended_ridge_log` 12, `all_elasticnet_log` 3');
+    expect(md).toContain('`all_elasticnet_log` 12, `extended_ridge_log` 3');
     expect(md).toContain('| **extended_ridge_log** (shipped) | 6 | 74.0 |');
     expect(md).toContain('| variance_ols_log | 6 | 126.0 | 2.0 | baseline |');
     expect(md).toContain('test1/cell22 excluded');
     expect(md).not.toMatch(/RMSE [0-9.]+ cycles on test1/);
+    expect(md).toContain('chosen in only 3 of the 15 outer folds');
+    expect(md).not.toContain('holds only');
   });
 
   it('says plainly when the shipped procedure does not beat the variance model or the target', () => {

@@ -63,6 +63,14 @@ export function cycleLifeMarkdown(cl: CycleLifeResults, onnxCheck: { maxAbsDiff:
   const nTrain = cl.predictions.filter((p) => !p.excluded && p.cell.startsWith('train/')).length;
   const nTest1 = cl.predictions.filter((p) => !p.excluded && p.cell.startsWith('test1/')).length;
   const beats = n.rmse < v.rmse ? 'lower than' : '**not lower than**';
+  const folds = n.chosen_per_outer_fold.length;
+  const shippedChosen = n.chosen_counts[cl.selected] ?? 0;
+  const stability = shippedChosen * 2 > folds
+    ? `The shipped candidate was also chosen in ${shippedChosen} of the ${folds} outer folds.`
+    : `The shipped candidate was chosen in only ${shippedChosen} of the ${folds} outer folds: on ~${Math.round((cl.n_cells * 4) / 5)} cells the selection
+is not stable, and the nested figure is the error of that unstable procedure, not of one fixed model.`;
+  const thin = bandNames.filter((b) => n.bands[b]!.n_cells < 10).map((b) => `${b} holds only ${n.bands[b]!.n_cells} cells`);
+  const thinText = thin.length ? ` The band ${thin.join(', ')}: its figures rest on those cells and are rough.` : '';
   return `## cycle_life
 
 Cycle life (first cycle below 0.88 Ah) of Severson et al. (2019) LFP/graphite cells predicted from
@@ -102,7 +110,8 @@ ${n.rmse < 90 ? 'met by this estimate' : '**not met**'}.
 ${bandRows.join('\n')}
 
 RMSE in cycles over all out-of-fold predictions of the repeats; mean error = predicted - true
-(negative: life under-predicted). Candidates chosen in the outer folds: ${chosen}.
+(negative: life under-predicted).${thinText} Candidates chosen in the outer folds: ${chosen}.
+${stability}
 
 Every candidate under the selection folds (CV RMSE in cycles, also per band; in-sample = refitted on
 all ${cl.n_cells} cells and scored on them). These CV figures rank the candidates; the shipped candidate's
