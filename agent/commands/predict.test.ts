@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -20,27 +20,62 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-function mean(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
 describe('ev-edge predict', () => {
-  it.skipIf(!hasSeverson)('cycle-life: one line per real Severson test cell, scoring the RMSE training measured for the shipped model', async () => {
+  // Since issue 17 cycle_life is trained on train + test1, so no held-out RMSE exists to reproduce.
+  // These check the chain (TypeScript features from the raw arrays, ONNX, the card's exp) against
+  // the Python training run's own in-sample predictions, which evaluate.js wrote to
+  // models/evaluation.json; generalisation is EVALUATION.md's nested CV, not this test's business.
+  const section = () => (JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'evaluation.json'), 'utf8')) as {
+    sections: { cycle_life: { predictions: { cell: string; true: number; in_sample: number; excluded?: boolean }[] } };
+  }).sections.cycle_life;
+  // The CLI prints one decimal (0.05) and reads float32 features; anything else is a different model or features.
+  const CLI_TOLERANCE_CYCLES = 0.1;
+
+  it.skipIf(!hasSeverson)('cycle-life: reproduces the training run\'s in-sample prediction for every cell of both Severson folders', async () => {
     // Skipped without the shared data (set EV_EDGE_SHARED_DATA): it needs the real cell arrays.
-    const code = await predictCommand.run(['cycle-life', join(data, 'severson', 'test1')]);
-    expect(code).toBe(0);
-    const out = lines.map((l) => JSON.parse(l) as { cell: string; cycle_life: number; model: string });
-    expect(out).toHaveLength(43);
-    expect(out[0]).toMatchObject({ cell: 'cell1', model: 'cycle_life' });
-    const truth = readFileSync(join(data, 'severson', 'test1_cycle_lives.csv'), 'utf8').trim().split(/\r?\n/).map(Number);
-    // Primary test excludes the outlier cell22 (see shared/data/README.md); dummy mean model is 398 cycles RMSE.
-    const err = out.filter((o) => o.cell !== 'cell22').map((o) => o.cycle_life - (truth[Number(o.cell.slice(4)) - 1] as number));
-    const rmse = Math.sqrt(mean(err.map((e) => e * e)));
-    // The CLI (TypeScript features, ONNX, the card's exp) must reproduce what the Python pipeline
-    // measured for the same cells; and beat predicting the training mean (398 cycles).
-    const card = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'cycle_life.card.json'), 'utf8')) as { metrics: { test1_rmse: number } };
-    expect(Math.abs(rmse - card.metrics.test1_rmse)).toBeLessThan(0.5);
-    expect(rmse).toBeLessThan(398);
+    const want = new Map(section().predictions.map((p) => [p.cell, p]));
+    const card = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'cycle_life.card.json'), 'utf8')) as {
+      metrics: { in_sample_rmse: number }; training_data: { cells: string[]; excluded_cells: string[] }[];
+    };
+    const seen: string[] = [];
+    let se = 0;
+    for (const [split, count] of [['train', 41], ['test1', 43]] as const) {
+      lines = [];
+      expect(await predictCommand.run(['cycle-life', join(data, 'severson', split)])).toBe(0);
+      const out = lines.map((l) => JSON.parse(l) as { cell: string; cycle_life: number; model: string; version: string });
+      expect(out).toHaveLength(count);
+      for (const o of out) {
+        const id = `${split}/${o.cell}`;
+        const w = want.get(id);
+        expect(w, id).toBeDefined();
+        expect(Math.abs(o.cycle_life - w!.in_sample), id).toBeLessThanOrEqual(CLI_TOLERANCE_CYCLES);
+        expect(o).toMatchObject({ model: 'cycle_life', version: '4.0.0' });
+        if (!w!.excluded) { seen.push(id); se += (o.cycle_life - w!.true) ** 2; }
+      }
+    }
+    // The card names exactly the cells the CLI just scored as training cells (cell22 excluded), and
+    // its in-sample RMSE is what the CLI's predictions give against the true lives.
+    expect([...card.training_data[0]!.cells].sort()).toEqual([...seen].sort());
+    expect(card.training_data[0]!.excluded_cells).toEqual(['test1/cell22']);
+    expect(Math.abs(Math.sqrt(se / seen.length) - card.metrics.in_sample_rmse)).toBeLessThan(0.1);
+  });
+
+  it.skipIf(!hasSeverson)('cycle-life: any folder of cells in the array format, whatever the cells are called', async () => {
+    // Links, not copies: the data never enters the project. Numbered out of order on purpose.
+    const dir = mkdtempSync(join(tmpdir(), 'evedge-cells-'));
+    try {
+      symlinkSync(join(data, 'severson', 'test1', 'cell7.csv'), join(dir, 'cell10.csv'));
+      symlinkSync(join(data, 'severson', 'train', 'cell2.csv'), join(dir, 'cell9.csv'));
+      writeFileSync(join(dir, 'notes.txt'), 'not a cell');
+      expect(await predictCommand.run(['cycle-life', dir])).toBe(0);
+      const out = lines.map((l) => JSON.parse(l) as { cell: string; cycle_life: number });
+      const want = new Map(section().predictions.map((p) => [p.cell, p.in_sample]));
+      expect(out.map((o) => o.cell)).toEqual(['cell9', 'cell10']);
+      expect(Math.abs(out[0]!.cycle_life - want.get('train/cell2')!)).toBeLessThanOrEqual(CLI_TOLERANCE_CYCLES);
+      expect(Math.abs(out[1]!.cycle_life - want.get('test1/cell7')!)).toBeLessThanOrEqual(CLI_TOLERANCE_CYCLES);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!hasNasa)('rul: predicted end-of-life cycle after every cycle of a real NASA cell', async () => {

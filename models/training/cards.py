@@ -1,7 +1,6 @@
 """Model-card content (everything but the fields artefacts.write_model fills in)."""
 
-SEVERSON_DATA = {"name": "Severson et al. 2019 LFP/graphite fast-charging cells (train split, 41 cells)",
-                 "source": "Severson et al., Nature Energy 4, 383-391 (2019); arrays exported by Attia et al., "
+SEVERSON_DATA = {"source": "Severson et al., Nature Energy 4, 383-391 (2019); arrays exported by Attia et al., "
                            "J. Electrochem. Soc. 168 090547 (2021), petermattia/revisit-severson-et-al @ 3a77c7d",
                  "licence": "data CC-BY 4.0 (data.matr.io); export MIT"}
 NASA_DATA = {"name": "NASA Ames PCoE battery data set B0005, B0006, B0018 (B0007 never reaches 1.4 Ah: not used)",
@@ -64,9 +63,18 @@ def _inputs(names, table):
     return [{"name": n, "unit": table[n][0], "description": table[n][1]} for n in names]
 
 
-def cycle_life_card(names, metrics):
+def severson_cells(cells, excluded):
+    """Training-data entry naming every cell the model was fitted on (split/cellN, as in the shared data)."""
+    splits = {s: sum(c.startswith(s + "/") for c in cells) for s in ("train", "test1")}
+    return {"name": f"Severson et al. 2019 LFP/graphite fast-charging cells: severson/train ({splits['train']} cells) and "
+                    f"severson/test1 ({splits['test1']} cells; {', '.join(excluded)} excluded as the published outlier), "
+                    f"{len(cells)} cells in all; test1 is training data since issue 17, so no held-out test split remains",
+            **SEVERSON_DATA, "cells": list(cells), "excluded_cells": list(excluded)}
+
+
+def cycle_life_card(names, metrics, cells, excluded):
     return {
-        "version": "3.0.0",
+        "version": "4.0.0",
         "description": "Cycle life (cycles to 80 % of nominal capacity) of an LFP/graphite cell predicted from its "
                        "first 100 cycles: discharge Q(V) curves of cycles 10 and 100 on a fixed voltage grid and the "
                        "capacity fade over cycles 2..100 (Severson et al. 2019 features, models/features/severson.ts). "
@@ -74,7 +82,7 @@ def cycle_life_card(names, metrics):
         "inputs": _inputs(names, SEVERSON_INPUTS),
         "outputs": [{"name": "cycle_life", "unit": "cycles", "description": "predicted cycle life (first cycle below 80 % of nominal)",
                      "transform": "exp", "onnx_unit": "ln(cycles)"}],
-        "training_data": [SEVERSON_DATA],
+        "training_data": [severson_cells(cells, excluded)],
         "metrics": metrics,
     }
 

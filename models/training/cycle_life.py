@@ -1,13 +1,11 @@
 """cycle_life: cycle life of a cell from its first 100 cycles (Severson et al. 2019 setting).
 
-Candidates are declared up front and scored by repeated 5-fold cross-validation (CV_REPEATS
-repeats) on the training split only; hyperparameters (ridge/elastic-net penalties, PLS/PCR
-component counts) are tuned by an inner CV inside every outer training fold (nested CV). The
-shipped candidate is chosen by the one-standard-error rule: the simplest candidate whose CV RMSE is
-within one standard error of the best one. The primary test split (test1 without cell22) is
-evaluated only after that choice, for every candidate, to report. The "variance model" of Severson
-et al. (linear fit of log cycle life on log10 var dQ100-10) is reproduced as the baseline in the
-same run.
+This module declares the candidates and fits them; cycle_life_evaluation.py holds the selection
+rule (one standard error over stratified repeated CV on the 83 training cells) and the nested
+evaluation of that procedure. Hyperparameters (ridge/elastic-net penalties, PLS/PCR component
+counts) are tuned by an inner CV inside every fit, so every CV score is already nested in them.
+The "variance model" of Severson et al. (linear fit of log cycle life on log10 var dQ100-10) is
+declared here as the baseline; it is reported, never shipped.
 """
 import warnings
 
@@ -16,7 +14,7 @@ import xgboost as xgb
 from sklearn.cross_decomposition import PLSRegression
 from sklearn.decomposition import PCA
 from sklearn.linear_model import ElasticNetCV, LinearRegression, RidgeCV
-from sklearn.model_selection import GridSearchCV, KFold, RepeatedKFold
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import RobustScaler, StandardScaler
 
@@ -24,8 +22,6 @@ from artefacts import as_f32
 from tree_export import xgboost_trees
 
 SEED = 0
-CV_FOLDS = 5
-CV_REPEATS = 20
 DISCHARGE = ["dq_log_min", "dq_log_var", "dq_log_abs_skew", "dq_log_abs_kurt", "cap_c2", "cap_max_minus_c2"]
 FEATURE_SETS = {
     "variance": ["dq_log_var"],
@@ -68,6 +64,8 @@ BASELINE = "variance_ols_log"
 
 
 def _inner_cv():
+    # Shuffled: the rows come ordered by split (train cells, then test1 cells), and unshuffled
+    # folds would tune penalties on one split against the other.
     return KFold(n_splits=5, shuffle=True, random_state=SEED)
 
 
@@ -79,7 +77,7 @@ def make_estimator(kind, n_features):
     if kind == "ridge_robust":
         return make_pipeline(RobustScaler(), RidgeCV(alphas=np.logspace(-3, 3, 25)))
     if kind == "enet":
-        return make_pipeline(StandardScaler(), ElasticNetCV(l1_ratio=[0.1, 0.5, 0.9, 0.99, 1.0], cv=5, n_alphas=50,
+        return make_pipeline(StandardScaler(), ElasticNetCV(l1_ratio=[0.1, 0.5, 0.9, 0.99, 1.0], cv=_inner_cv(), n_alphas=50,
                                                             max_iter=100000, random_state=SEED))
     if kind in ("pls", "pcr"):
         comps = list(range(1, min(8, n_features) + 1))
@@ -159,70 +157,3 @@ def complexity(spec, names):
     """(estimator family rank, number of components, number of distinct inputs): lower is simpler."""
     ens = Ensemble(spec, names)
     return (max(FAMILY_RANK[k] for k, _, _, _ in spec), len(spec), ens.n_inputs())
-
-
-def rmse(a, b):
-    return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
-
-
-def cv_errors(spec, names, x, y, repeats=CV_REPEATS):
-    """Out-of-fold errors, shape (repeats, n_cells): every repeat predicts every training cell once."""
-    errs = np.zeros((repeats, len(y)))
-    for i, (tr, va) in enumerate(RepeatedKFold(n_splits=CV_FOLDS, n_repeats=repeats, random_state=SEED).split(x)):
-        errs[i // CV_FOLDS, va] = Ensemble(spec, names).fit(x[tr], y[tr]).predict(x[va]) - y[va]
-    return errs
-
-
-def one_se_selection(cv, names):
-    """cv: name -> out-of-fold errors (repeats, cells). RMSE over all repeats; its standard error from the
-    per-cell squared errors (averaged over repeats) of the best candidate, by the delta method.
-    Returns the simplest candidate within one SE of the best, the best, and the threshold."""
-    eligible = {n: e for n, e in cv.items() if n != BASELINE}
-    scores = {n: float(np.sqrt(np.mean(e ** 2))) for n, e in eligible.items()}
-    best = min(scores, key=scores.get)
-    per_cell = np.mean(cv[best] ** 2, axis=0)
-    se_mse = float(np.std(per_cell, ddof=1) / np.sqrt(len(per_cell)))
-    se_rmse = se_mse / (2 * scores[best])
-    within = [n for n in scores if scores[n] <= scores[best] + se_rmse]
-    selected = min(within, key=lambda n: (complexity(CANDIDATES[n], names), scores[n]))
-    return selected, best, se_rmse, within
-
-
-def train(train_rows, test_rows, names):
-    """train_rows/test_rows: dicts with x (float32-rounded features), y, cell, excluded."""
-    x, y = train_rows["x"], train_rows["y"]
-    keep = test_rows["excluded"] == 0
-    xt, yt = test_rows["x"][keep], test_rows["y"][keep]
-    # 1. Cross-validation on the training cells only, and the choice, before test1 is looked at.
-    cv = {}
-    for name, spec in CANDIDATES.items():
-        cv[name] = cv_errors(spec, names, x, y)
-        per_repeat = np.sqrt(np.mean(cv[name] ** 2, axis=1))
-        print(f"  {name:40s} cv {np.sqrt(np.mean(cv[name] ** 2)):7.1f}  (repeats {per_repeat.min():.1f}..{per_repeat.max():.1f})",
-              flush=True)
-    # The variance model is the published baseline, not a candidate for shipping.
-    selected, best, se_rmse, within = one_se_selection(cv, names)
-    print(f"  best CV: {best}; one-SE threshold +{se_rmse:.1f}; within: {', '.join(within)}; selected: {selected}")
-    # 2. Report: every candidate refitted on all training cells and scored on test1.
-    results = {}
-    for name, spec in CANDIDATES.items():
-        model = Ensemble(spec, names).fit(x, y)
-        per_repeat = np.sqrt(np.mean(cv[name] ** 2, axis=1))
-        results[name] = {
-            "cv_rmse_train": float(np.sqrt(np.mean(cv[name] ** 2))),
-            "cv_rmse_repeat_sd": float(np.std(per_repeat, ddof=1)),
-            "within_one_se": name in within,
-            "n_inputs": Ensemble(spec, names).n_inputs(),
-            "train_rmse": rmse(model.predict(x), y),
-            "test1_rmse": rmse(model.predict(xt), yt),
-            "test1_with_cell22_rmse": rmse(model.predict(test_rows["x"]), test_rows["y"]),
-        }
-    model = Ensemble(CANDIDATES[selected], names).fit(x, y)
-    baselines = {
-        "dummy_train_mean": {"train_rmse": rmse(np.full(len(y), y.mean()), y),
-                             "test1_rmse": rmse(np.full(len(yt), y.mean()), yt)},
-        "variance_model": results["variance_ols_log"],
-    }
-    selection = {"rule": "one standard error", "cv": f"{CV_FOLDS}-fold x {CV_REPEATS} repeats", "best_cv": best,
-                 "se_rmse": se_rmse, "within_one_se": within}
-    return model, selected, results, baselines, selection

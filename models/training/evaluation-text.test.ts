@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rulMarkdown, type TrainingResults } from './evaluation-text.js';
 
-type Rul = TrainingResults['rul_capacity'];
+type Rul = NonNullable<TrainingResults['rul_capacity']>;
 
 const err = (mae: number) => ({ n: 7, mae_cycles: mae, rmse_cycles: mae, median_abs_cycles: mae, no_prediction: 0 });
 const point = (f: number) => ({ life_fraction: f, cycle: Math.round(f * 100), true_eol: 100, model_error: 5, exp_fit_error: -7 });

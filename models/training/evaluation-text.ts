@@ -1,30 +1,14 @@
-/** Markdown for the cycle_life and rul_capacity sections of models/EVALUATION.md, from train.py's results. */
+/** Markdown for the rul_capacity section of models/EVALUATION.md, from train.py's results (cycle_life: cycle-life-text.ts). */
+import type { CycleLifeResults } from './cycle-life-text.js';
 
-export interface CandidateResult {
-  cv_rmse_train: number;
-  cv_rmse_repeat_sd?: number;
-  within_one_se?: boolean;
-  n_inputs?: number;
-  train_rmse: number;
-  test1_rmse: number;
-  test1_with_cell22_rmse: number;
-}
 interface ErrorSummary { n: number; mae_cycles?: number; rmse_cycles?: number; median_abs_cycles?: number; no_prediction?: number }
 interface LifePoint { life_fraction: number; cycle: number; true_eol: number; model_error: number; exp_fit_error: number | null }
 
 export interface TrainingResults {
   data_dir: string;
-  cycle_life: {
-    selected: string;
-    selection: { rule: string; cv: string; best_cv: string; se_rmse: number; within_one_se: string[] };
-    candidates: Record<string, CandidateResult>;
-    baselines: { dummy_train_mean: { train_rmse: number; test1_rmse: number }; variance_model: CandidateResult };
-    n_train: number;
-    train_cycle_lives?: number[];
-    n_test1: number;
-    test1_predictions: { cell: string; true: number; predicted: number; excluded: number }[];
-  };
-  rul_capacity: {
+  /** Absent when only the other model has been trained into this results file (train.py --only). */
+  cycle_life?: CycleLifeResults;
+  rul_capacity?: {
     selected: string;
     selection_points: number[];
     candidates: Record<string, { selection_score: number } & Record<string, ErrorSummary | number>>;
@@ -52,79 +36,7 @@ export interface TrainingResults {
 const f1 = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(1));
 const signed = (x: number | null) => (x === null ? 'no crossing' : `${x >= 0 ? '+' : ''}${x.toFixed(0)}`);
 
-/** Post-hoc split of the shipped model's test1 error by cycle life (reported, never used to choose). */
-function longLifeDiagnosis(cl: TrainingResults['cycle_life'], longCycles = 1500): string {
-  const p = cl.test1_predictions.filter((r) => r.excluded === 0);
-  const se = (rs: typeof p) => rs.reduce((s, r) => s + (r.predicted - r.true) ** 2, 0);
-  const long = p.filter((r) => r.true > longCycles);
-  const short = p.filter((r) => r.true <= longCycles);
-  if (long.length === 0 || short.length === 0) return '';
-  const nTrainLong = (cl.train_cycle_lives ?? []).filter((y) => y > longCycles).length;
-  const share = (100 * se(long)) / se(p);
-  return `Post-hoc diagnosis of the shipped model on test1 (after the choice; not used for it):
-${long.length} test1 cells live longer than ${longCycles} cycles (${long.map((r) => r.true).join(', ')}), against ${nTrainLong}
-of the ${cl.n_train} training cells; they carry ${share.toFixed(0)} % of the squared error (RMSE ${f1(Math.sqrt(se(long) / long.length))} on
-them, ${f1(Math.sqrt(se(short) / short.length))} on the other ${short.length} cells). Cross-validation on 41 cells barely samples that range,
-so its ranking says little about it; that the CV-best feature set does worst there is consistent with
-BatteryML's "full" result (167) on this split.
-
-`;
-}
-
-export function cycleLifeMarkdown(cl: TrainingResults['cycle_life'], onnxRmse: number): string {
-  const sel = cl.candidates[cl.selected]!;
-  const v = cl.baselines.variance_model;
-  const sl = cl.selection;
-  const rows = Object.entries(cl.candidates).map(([name, r]) =>
-    `| ${name === cl.selected ? `**${name}** (shipped)` : name} | ${r.n_inputs ?? ''} | ${f1(r.cv_rmse_train)} | ${f1(r.cv_rmse_repeat_sd)} | ${name === 'variance_ols_log' ? 'baseline' : r.within_one_se ? 'yes' : 'no'} | ${f1(r.train_rmse)} | ${f1(r.test1_rmse)} | ${f1(r.test1_with_cell22_rmse)} |`);
-  return `## cycle_life
-
-Cycle life (first cycle below 0.88 Ah) of Severson et al. (2019) LFP/graphite cells predicted from
-their first 100 cycles. Train: severson/train (${cl.n_train} cells). Primary test: severson/test1
-without cell22 (${cl.n_test1} cells), used once for reporting. Features: models/features/severson.ts.
-Command: \`npm run train && npm run evaluate\`.
-
-Selection, on the training cells only: every candidate is scored by ${sl.cv} cross-validation
-RMSE; penalties (ridge, elastic net) and component counts (PLS, PCR) are tuned by an inner 5-fold CV
-inside each outer training fold (nested). The rule is one standard error: the best CV candidate is
-\`${sl.best_cv}\`; its RMSE has a standard error of ${f1(sl.se_rmse)} cycles (per-cell squared
-errors, delta method), and the shipped model is the simplest candidate (linear before trees, one
-component before an ensemble, fewer inputs; then lower CV RMSE) within that band. test1 was scored
-only after this choice was fixed.
-
-**Shipped model \`${cl.selected}\`: RMSE ${f1(sel.test1_rmse)} cycles on test1** (re-measured
-from models/cycle_life.onnx with onnxruntime-node: ${f1(onnxRmse)}), against ${f1(v.test1_rmse)} for the
-variance model reproduced in the same run. Target of < 90 cycles: ${sel.test1_rmse < 90 ? 'met' : '**not met**'}.
-
-| model | inputs | CV RMSE (train) | sd over repeats | within 1 SE | train RMSE | test1 RMSE | test1 incl. cell22 |
-|---|---|---|---|---|---|---|---|
-${rows.join('\n')}
-| dummy: training mean (reproduced) | | | | | ${f1(cl.baselines.dummy_train_mean.train_rmse)} | ${f1(cl.baselines.dummy_train_mean.test1_rmse)} | |
-
-All RMSE in cycles. Feature sets: \`discharge\` = Severson's discharge model (dQ100-10 min,
-variance, skewness, kurtosis; capacity at cycle 2, max minus cycle 2); \`full\` = Severson's full
-model without the inputs the array export lacks (charge time, temperature, internal resistance):
-dQ min and variance, fade-curve slope and intercept over cycles 2..100, capacity at cycle 2, max
-minus cycle 2; \`extended\` = discharge + 10th percentile and median of dQ100-10 + fade slope and
-intercept over cycles 91..100; \`all\` = every input. Linear-family models are fitted on ln cycle
-life; \`robust\` scales by median/IQR. Test1 RMSE of every candidate is shown for transparency; it was
-not used to choose, and a candidate with a lower test1 RMSE than the shipped one is not a reason
-to switch: that would be tuning on the test set.
-
-${longLifeDiagnosis(cl)}Published results on the same split (shared/data/README.md):
-
-| source | model | train RMSE | test1 RMSE |
-|---|---|---|---|
-| Attia et al. 2021 (reproducing Severson) | variance | 103.6 | 138.4 |
-| this run | variance (log cycle life ~ log10 var dQ, OLS) | ${f1(v.train_rmse)} | ${f1(v.test1_rmse)} |
-| Severson et al. 2019 | discharge | | ~91 |
-| BatteryML | dummy / variance / discharge / full / PCR / random forest | | 398 / 136 / 329 / 167 / 90 / 168 |
-
-Data: Severson et al., Nature Energy 4, 383-391 (2019), CC-BY 4.0; arrays from Attia et al.,
-J. Electrochem. Soc. 168 090547 (2021), MIT.`;
-}
-
-export function rulMarkdown(r: TrainingResults['rul_capacity']): string {
+export function rulMarkdown(r: NonNullable<TrainingResults['rul_capacity']>): string {
   const mae = (v: unknown) => f1((v as ErrorSummary | undefined)?.mae_cycles);
   const candRows = Object.entries(r.candidates).map(([name, c]) =>
     `| ${name === r.selected ? `**${name}** (shipped)` : name} | ${f1(c.selection_score)} | ${mae(c['25pct'])} | ${mae(c['50pct'])} | ${mae(c['75pct'])} |`);
