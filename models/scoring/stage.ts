@@ -22,12 +22,13 @@ import type { Clock } from '../../core/clock.js';
 import type { AlarmPayload, DeviceKind, PendingRecord, PredictionPayload, TimeBase } from '../../core/record.js';
 import type { ScoringConfig } from '../config.js';
 import { AlarmEvaluator, signalValues, type AlarmState } from './alarms.js';
-import { buildRow, confidenceOf, confidenceRule, lower, reaches, roundHours, type Confidence, type SkipReason } from './basis.js';
+import { buildRow, confidenceOf, confidenceRule, reaches, roundHours, type Confidence } from './basis.js';
 import { TrajectoryFeatures, needsTrajectory } from './engine-features.js';
 import { TRAJECTORY_FEATURE_NAMES } from '../features/trajectory.js';
 import { featureValues, updateState, type DeviceState } from './features.js';
-import { MAINTENANCE_LEVELS, MAINTENANCE_MODEL, MAINTENANCE_VERSION, levelCode, recommend } from './maintenance.js';
+import { MAINTENANCE_LEVELS, MAINTENANCE_MODEL, MAINTENANCE_VERSION, maintenanceFor } from './maintenance.js';
 import { createScoringMetrics, type ScoringMetrics } from './metrics.js';
+import { SkipReporter } from './skips.js';
 import { checkHorizon, configInputs } from './horizon.js';
 import { namedOutputs } from './postprocess.js';
 import { DriftMonitor } from './drift.js';
@@ -74,10 +75,7 @@ export class ScoringStage {
   private latest = new Map<string, Record<string, number>>();
   /** device -> model -> confidence of its prediction in `latest`. */
   private latestConfidence = new Map<string, Record<string, Confidence>>();
-  /** device -> model -> record time of the last skip counted (skips count once per interval_s). */
-  private readonly lastSkipped = new Map<string, Record<string, number>>();
-  /** `device/model/reason` already logged: one log line each, not one per batch. */
-  private readonly loggedSkips = new Set<string>();
+  private readonly skips: SkipReporter;
   private readonly alarms: AlarmEvaluator;
   private readonly driftMonitor: DriftMonitor;
   /** Shared feature engine for capacity-trajectory inputs (rul_capacity); null when no model needs it. */
@@ -89,6 +87,7 @@ export class ScoringStage {
     private readonly metrics: ScoringMetrics,
   ) {
     this.alarms = new AlarmEvaluator(opts.config.alarms);
+    this.skips = new SkipReporter(metrics.skipped, opts.log);
     this.driftMonitor = new DriftMonitor(metrics.psi, opts.config.drift.window, opts.config.drift.min_rows);
     this.refreshTrajectory();
   }
@@ -161,7 +160,7 @@ export class ScoringStage {
         // Inputs the operator sets (failure_pack's horizon_days) come from config, never from telemetry.
         const row = buildRow({ ...values, ...configInputs(model.card, this.opts.config) }, model.inputNames, rule, pending);
         if ('skip' in row) {
-          this.skip(device, m.name, m.interval_s, state.ts, row.skip, row.missing);
+          this.skips.report(device, m.name, m.interval_s, state.ts, row.skip, row.missing);
           continue;
         }
         let list = jobs.get(m.name);
@@ -186,7 +185,7 @@ export class ScoringStage {
         const missing = [...job.missing];
         const outputs = namedOutputs(model.card, rows[i] as Float32Array, job.features, missing);
         if (!outputs) {
-          this.skip(job.device, name, this.intervalS(name), job.ts, 'missing_input', missing);
+          this.skips.report(job.device, name, this.intervalS(name), job.ts, 'missing_input', missing);
           return;
         }
         // "Probability within H days" means nothing without H: the record carries the H it was scored for.
@@ -229,22 +228,6 @@ export class ScoringStage {
     return this.opts.config.models.find((m) => m.name === model)?.interval_s ?? 0;
   }
 
-  /** A device due for scoring that `model` cannot score: counted once per interval, logged once per reason. */
-  private skip(device: string, model: string, intervalS: number, ts: number, reason: SkipReason, missing: readonly string[]): void {
-    const skipped = this.lastSkipped.get(device) ?? {};
-    const last = skipped[model];
-    if (last === undefined || ts - last >= intervalS * 1000) {
-      skipped[model] = ts;
-      this.lastSkipped.set(device, skipped);
-      this.metrics.skipped.inc({ model, reason });
-    }
-    const key = `${device}/${model}/${reason}`;
-    if (this.loggedSkips.has(key)) return;
-    this.loggedSkips.add(key);
-    const why = reason === 'insufficient_history' ? 'its history is too short for these inputs yet' : 'it does not report these required inputs';
-    this.opts.log.warn({ device, model, reason, missing }, `device not scored by ${model}: ${why} (${missing.join(', ')})`);
-  }
-
   /**
    * Derived records carry the time and provenance of the newest input they came from: ts and
    * clockTrusted of that record (so replayed or simulated data gives the same records every run and
@@ -273,35 +256,20 @@ export class ScoringStage {
     return { ...this.header(device, ts), type: 'alarm', alarm };
   }
 
-  /**
-   * The recommendation from the predictions confident enough to act on (latest) and the active
-   * alarms. Its basis: the device's history, the configured models of its kind with no such
-   * prediction yet (as missing inputs), and the lowest confidence of those it used ('low' when it
-   * rests on alarms alone).
-   */
+  /** The maintenance recommendation of a device as a prediction record (maintenance.ts). */
   private maintenanceRecord(device: string): PendingRecord {
-    const latest = this.latest.get(device) ?? {};
-    const probabilities = Object.entries(latest).filter(([k]) => k.endsWith('.failure_probability')).map(([, v]) => v);
-    const rul = Object.entries(latest).find(([k]) => k.endsWith('.remaining_cycles') || k.endsWith('.rul_cycles'))?.[1];
-    const level = recommend({
-      ...(probabilities.length ? { failureProbability: Math.max(...probabilities) } : {}),
-      ...(rul !== undefined ? { rulCycles: rul } : {}),
-      activeAlarms: this.alarms.activeFor(device),
-    }, this.opts.config.maintenance);
-    const code = levelCode(level);
-    this.metrics.maintenance.set({ device }, code);
     const state = this.states.get(device);
-    const inputsTs = state?.ts ?? this.opts.clock.now();
-    const used = this.latestConfidence.get(device) ?? {};
     const kind = this.info.get(device)?.kind;
-    const missingInputs = this.opts.config.models.filter((m) => m.device_kind === kind && used[m.name] === undefined).map((m) => m.name);
-    const levels = Object.values(used);
-    const confidence = levels.length ? levels.reduce(lower) : 'low';
-    const historyH = state ? roundHours(featureValues(state).hours_observed ?? 0) : 0;
-    return this.predictionRecord(device, {
-      model: MAINTENANCE_MODEL, modelVersion: MAINTENANCE_VERSION, outputs: { recommendation: code }, inputsTs,
-      basis: { historyH, missingInputs, confidence },
-    });
+    const { code, basis } = maintenanceFor({
+      latest: this.latest.get(device) ?? {},
+      used: this.latestConfidence.get(device) ?? {},
+      activeAlarms: this.alarms.activeFor(device),
+      models: this.opts.config.models.filter((m) => m.device_kind === kind).map((m) => m.name),
+      historyH: state ? roundHours(featureValues(state).hours_observed ?? 0) : 0,
+    }, this.opts.config.maintenance);
+    this.metrics.maintenance.set({ device }, code);
+    const inputsTs = state?.ts ?? this.opts.clock.now();
+    return this.predictionRecord(device, { model: MAINTENANCE_MODEL, modelVersion: MAINTENANCE_VERSION, outputs: { recommendation: code }, inputsTs, basis });
   }
 
   /** Current PSI per model and feature (NaN until drift.min_rows rows were seen). */
