@@ -18,9 +18,12 @@ MASK_GROUPS = {
     "no_full_capacity": ["c_rate", "c_rate_ewma_10m", "c_rate_ewma_1h"],
     "no_cell_voltages": ["cell_spread_ewma_1h", "cell_spread_rate_mv_per_h"],
     "no_soh": ["soh_pct"],
+    # A BMS like SunSpec 802: neither temperatures nor full capacity.
+    "no_temperature_no_full_capacity": ["temp_mean_ewma_24h", "temp_rise_c", "temp_spread_c", "temperature_ewma_1h", "temperature_max_24h",
+                                        "c_rate", "c_rate_ewma_10m", "c_rate_ewma_1h"],
 }
 # What a SunSpec 802 battery (drivers/modbus/maps/sunspec-802.yaml) cannot supply.
-SUNSPEC_802_ABSENT = MASK_GROUPS["no_temperature"] + MASK_GROUPS["no_full_capacity"]
+SUNSPEC_802_ABSENT = MASK_GROUPS["no_temperature_no_full_capacity"]
 # History buckets (hours) the evaluation reports, as [lo, hi).
 HISTORY_BUCKETS_H = [(0, 1), (1, 6), (6, 24), (24, None)]
 

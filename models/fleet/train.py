@@ -43,7 +43,7 @@ HORIZON_INPUT = {"name": "horizon_days", "unit": "days",
                                 "operator (scoring.failure_pack.horizon_days), not measured; the scoring stage fills it from config"}
 CHARGER_H_DAYS = 30
 FAILURE_PACK_INPUTS = ["cycle_count", "soh_pct", "temp_mean_ewma_24h", "c_rate_ewma_1h", "cell_spread_ewma_1h",
-                       "cell_spread_rate_mv_per_h", "temp_rise_c", "temp_spread_c", "alarm_flags_24h"]
+                       "cell_spread_rate_mv_per_h", "temp_rise_c", "temp_spread_c", "alarm_flags_24h", "history_h_24"]
 ANOMALY_INPUTS = ["c_rate", "c_rate_ewma_10m", "c_rate_ewma_1h", "soc_pct", "soh_pct", "cycle_count", "temp_mean_ewma_24h"]
 ANOMALY_OBSERVED = ["temp_rise_c", "temp_spread_c", "cell_spread_mv"]
 ANOMALY_GROUPS = ["thermal", "temp_sensor", "cell_voltage"]
@@ -87,10 +87,11 @@ def pack_failure_rows(d, horizons=PACK_HORIZONS_DAYS, every_s=3600.0, window_day
 
 PACK_GOLDEN_HORIZONS = [1, 2, 3, 5, 7, 10, 14, 21, 30]  # trained and in-between horizons
 # The card's confidence rule (models/scoring/basis.ts): scored from the first record with any input
-# absent; low below 6 h of history (the 1 h means have settled but the 24 h thermal baseline has
-# not), medium to 24 h, high after; alarms and maintenance act from medium. See by_history_hours.
-PACK_CONFIDENCE = {"history": "hours", "medium_from": 6, "high_from": 24, "required_inputs": [], "act_from": "medium",
-                   "why": "metrics.by_history_hours and sunspec_802_inputs_by_history_hours on the evaluation fleet"}
+# absent; low for the first day (measured: ROC AUC about 0.65 at every first-day history against 0.75
+# after, no better at 6 h than at 1 h; without a SunSpec 802's inputs close to chance), high after;
+# alarms and maintenance act from medium, i.e. after a day. See by_history_hours.
+PACK_CONFIDENCE = {"history": "hours", "medium_from": 24, "high_from": 24, "required_inputs": [], "act_from": "medium",
+                   "why": "metrics.by_history_hours (first-day ROC AUC ~0.65 vs ~0.75 after) and sunspec_802_inputs_by_history_hours (~0.5-0.6)"}
 PACK_SELECTION = ("4-fold device-grouped CV on the training fleet (seed 11) only; candidates (depth, min_child_weight, trees): "
                   "(2, 505, 200), (2, 50, 200), (3, 100, 200), (2, 505, 400), (1, 505, 300 at lr 0.1); (2, 50, 200) had the lowest "
                   "Brier at every horizon (30 days: 0.219 vs base rate 0.236)")
@@ -98,7 +99,9 @@ PACK_SELECTION = ("4-fold device-grouped CV on the training fleet (seed 11) only
 
 def fit_failure_pack(btr, bte, out):
     """failure_pack: xgboost over the pack features plus horizon_days, monotone (+1) in the horizon."""
-    Xtr, ytr, _, htr, _ = pack_failure_rows(btr)
+    for d in (btr, bte):  # the stage's history_h_24 (features.ts): rows start at the device's first record
+        d["history_h_24"] = np.minimum(d["t_s"] / 3600.0, 24.0)
+    Xtr, ytr, _, htr, _ = pack_failure_rows(btr, first_day_every_s=600.0)
     Xte, yte, _, hte, tte = pack_failure_rows(bte, first_day_every_s=600.0)
     full = tte >= DAY  # the full-history figures, comparable with the model trained from day 1 before
     n_features = len(FAILURE_PACK_INPUTS) + 1
@@ -140,10 +143,12 @@ def fit_failure_pack(btr, bte, out):
                "training_positive_rate": round(float(ytr.mean()), 4),
                "training_positive_rate_by_horizon": {f"{h:g}": round(float(ytr[htr == h].mean()), 4) for h in PACK_HORIZONS_DAYS},
                "train_fleet": "battery seed 11 (battery_long_11.csv)", "eval_fleet": "battery seed 22 (battery_long_22.csv)",
-               "learner": "xgboost binary:logistic, depth 2, 200 trees, learning rate 0.05, min_child_weight 50, monotone +1 in horizon_days",
+               "learner": "xgboost binary:logistic, depth 2, 200 trees, learning rate 0.05, min_child_weight 50, monotone +1 in horizon_days; "
+                          "rows from t = 0 (10-minute snapshots in the first day) plus one copy of each with one input group absent "
+                          "(short_history.py); settings kept from the 2.0.0 selection below, not re-selected",
                "selection": PACK_SELECTION}
     lo, hi = min(PACK_HORIZONS_DAYS), max(PACK_HORIZONS_DAYS)
-    card = {"name": "failure_pack", "version": "2.0.0", "file": "failure_pack.onnx",
+    card = {"name": "failure_pack", "version": "3.0.0", "file": "failure_pack.onnx",
             "description": f"Probability that a critical pack fault (internal short, cooling failure) is present or begins within the horizon "
                            f"(input horizon_days, {lo:g}-{hi:g} days, set in config), or that SoH is below 80 % by then. Non-decreasing in the "
                            "horizon (monotone constraint). Trained on simulated fleets; probabilities are calibrated to the simulator's fleet "
