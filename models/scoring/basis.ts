@@ -37,8 +37,17 @@ export const confidenceSchema = z.strictObject({
 }).refine((c) => c.high_from >= c.medium_from, { message: 'high_from must be >= medium_from' });
 export type ConfidenceRule = z.infer<typeof confidenceSchema>;
 
+/** Parsed once per loaded card (the stage asks for every row). */
+const parsed = new WeakMap<ModelCard, ConfidenceRule>();
+
 /** The card's rule; throws with the reason when the block is malformed (the model is then refused). */
 export function confidenceRule(card: ModelCard): ConfidenceRule {
+  let rule = parsed.get(card);
+  if (!rule) parsed.set(card, (rule = parseRule(card)));
+  return rule;
+}
+
+function parseRule(card: ModelCard): ConfidenceRule {
   const raw = (card as Record<string, unknown>).confidence;
   if (raw === undefined) {
     return { history: 'hours', medium_from: 0, high_from: Number.POSITIVE_INFINITY, required_inputs: card.inputs.map((i) => i.name), act_from: 'medium' };

@@ -51,9 +51,9 @@ export class TrajectoryFeatures {
     return t ? { ...t, observed_cycles: observed } : {};
   }
 
-  /** True when the device has an engine (its capacity is known) whose history is still too short. */
-  pending(deviceId: string): boolean {
-    return this.engines.has(deviceId) && Object.keys(this.values(deviceId)).length === 0;
+  /** True when the device has an engine: its capacity is known, so absent trajectory inputs only need history. */
+  has(deviceId: string): boolean {
+    return this.engines.has(deviceId);
   }
 
   snapshot(): Record<string, unknown> {

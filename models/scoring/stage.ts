@@ -147,7 +147,7 @@ export class ScoringStage {
       if (!state || !info || state.ts === null) continue;
       const trajectory = this.trajectory && info.kind === 'battery' ? this.trajectory.values(device) : {};
       const values = { ...featureValues(state), ...trajectory };
-      const pending = this.trajectory?.pending(device) ? TRAJECTORY_INPUTS : NO_INPUTS;
+      const pending = this.trajectory?.has(device) && trajectory.observed_cycles === undefined ? TRAJECTORY_INPUTS : NO_INPUTS;
       const history = { hours: values.hours_observed ?? 0, cycles: trajectory.observed_cycles ?? 0 };
       const scored = this.lastScored.get(device) ?? {};
       for (const m of this.opts.config.models) {
