@@ -159,6 +159,7 @@ export class Agent {
         createDriver,
         createSimulator: createSimulatorDriver,
         accept: (record) => pipeline.accept(record),
+        ...resumeAfter(buffer, device.id),
       }));
     }
     // Concurrently: one device's slow probe (a Modbus TCP connect timing out) must not delay the others.
@@ -250,4 +251,10 @@ export async function applyRetentionInSlices(buffer: RecordBuffer, slice = 20_00
     if (deleted < slice) return total;
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/** The newest stored ts of a device, for drivers that keep their own timeline (demo clock). */
+function resumeAfter(buffer: { recent(deviceId: string, limit: number): { ts: number }[] }, deviceId: string): { resumeAfterTs?: number } {
+  const newest = buffer.recent(deviceId, 1)[0];
+  return newest ? { resumeAfterTs: newest.ts } : {};
 }

@@ -115,4 +115,36 @@ describe('device runner', () => {
     await waitFor(() => records.length > 0, 'recovered hardware records');
     expect(runner.currentState).toBe('running');
   });
+
+  it('demo-clock readings become demo records: simulator time, timeBase demo, never clockTrusted; hardware cannot claim it', async () => {
+    const device = deviceSchema.parse({
+      id: 'pack-demo', kind: 'battery', driver: 'simulator', interval_ms: 10,
+      simulator: { seed: 9, acceleration: 3600, cells_series: 8, demo_clock: true },
+    });
+    const records: PendingRecord[] = [];
+    const clock = new SystemClock({ trust: 'always' });
+    const resumeAfterTs = Date.now() + 86_400_000; // a previous demo run left records a day ahead of the wall clock
+    const runner = new DeviceRunner({
+      device, gatewayId: 'gw', clock, log: pino({ level: 'silent' }), metrics: new AgentMetrics(), resumeAfterTs,
+      createDriver: createSimulatorDriver, createSimulator: createSimulatorDriver, accept: (r) => records.push(r),
+    });
+    runners.push(runner);
+    await runner.start();
+    await waitFor(() => records.length > 3, 'demo records');
+    expect(records.every((r) => r.timeBase === 'demo' && r.source === 'simulator' && r.clockTrusted === false)).toBe(true);
+    expect(records[0]!.ts).toBeGreaterThan(resumeAfterTs);
+    expect(records.every((r, i) => i === 0 || r.ts > records[i - 1]!.ts)).toBe(true);
+
+    const liar = new PluggableDriver();
+    liar.present = true;
+    liar.start = async (ctx: DriverContext) => {
+      ctx.emit({ source: 'hardware', ts: 5, timeBase: 'demo', body: { type: 'battery', battery: { packVoltageV: 400 } } });
+    };
+    const { runner: hw, records: hwRecords } = setup(liar, 'none');
+    await hw.start();
+    await waitFor(() => hwRecords.length > 0, 'hardware record');
+    expect(hwRecords[0]).toMatchObject({ source: 'hardware', clockTrusted: true });
+    expect(hwRecords[0]!.timeBase).toBeUndefined();
+  });
 });
+

@@ -29,6 +29,8 @@ export interface DeviceRunnerOptions {
   createDriver: (device: DeviceConfig) => Promise<Driver>;
   createSimulator: (device: DeviceConfig) => Promise<Driver>;
   accept: (record: PendingRecord) => void;
+  /** ts of the device's newest stored record (drivers with their own timeline resume after it). */
+  resumeAfterTs?: number;
 }
 
 type Role = 'hardware' | 'simulator';
@@ -164,12 +166,15 @@ export class DeviceRunner {
       deviceKind: device.kind,
       clock,
       log: this.log,
+      ...(this.options.resumeAfterTs !== undefined ? { resumeAfterTs: this.options.resumeAfterTs } : {}),
       emit: (reading: DriverReading) => {
         if (!isCurrent()) return;
         this.lastEmit = clock.monotonic();
         if (this.state === 'stale' || this.state === 'starting') this.setState(fallback ? 'fallback' : 'running');
         // Whatever a driver claims, data from the simulator is labelled simulated.
         const source: RecordSource = simulated ? 'simulator' : reading.source;
+        // Only the simulator may stamp demo time: anything else claiming it is wall time as usual.
+        const demo = reading.timeBase === 'demo' && source === 'simulator';
         this.noteSource(source);
         this.options.accept({
           gatewayId,
@@ -177,8 +182,10 @@ export class DeviceRunner {
           deviceKind: device.kind,
           source,
           ts: reading.ts ?? clock.now(),
-          // A replayed log carries its own recorded time; live readings depend on the gateway clock.
-          clockTrusted: reading.ts !== undefined && source === 'replay' ? true : clock.trusted(),
+          // A replayed log carries its own recorded time; live readings depend on the gateway clock;
+          // demo time (simulator demo_clock) is never wall time, so it is never trusted as such.
+          clockTrusted: demo ? false : reading.ts !== undefined && source === 'replay' ? true : clock.trusted(),
+          ...(demo ? { timeBase: 'demo' as const } : {}),
           ...(reading.faults && reading.faults.length > 0 ? { faults: reading.faults } : {}),
           ...reading.body,
         });

@@ -154,16 +154,20 @@ export function loadConfig(file: string | undefined, rawEnv: NodeJS.ProcessEnv =
   return parseConfig(text, file, env);
 }
 
-/** What runs with no config file: one simulated pack and one simulated charger. */
+/**
+ * What runs with no config file: one simulated pack and one simulated charger on the demo clock
+ * (a simulated day every 5 minutes, records stamped with simulated time and marked timeBase 'demo'),
+ * so a first run shows a day of ageing, scoring and alarms in minutes.
+ */
 export const DEFAULT_CONFIG_YAML = `
 scoring: { enabled: true }
 devices:
   - id: sim-pack-1
     kind: battery
     driver: simulator
-    simulator: { chemistry: nmc, cells_series: 16, capacity_ah: 100, seed: 1, acceleration: 60 }
+    simulator: { chemistry: nmc, cells_series: 16, capacity_ah: 100, seed: 1, acceleration: 288, demo_clock: true }
   - id: sim-charger-1
     kind: charger
     driver: simulator
-    simulator: { seed: 2, acceleration: 60, sessions_per_day: 24 }
+    simulator: { seed: 2, acceleration: 288, demo_clock: true }
 `;

@@ -12,6 +12,11 @@
  *   order by (device, seq) rather than by ts. Records with source 'replay' carry the time recorded
  *   in the log instead (possibly with a fraction of a millisecond), so a replayed drive keeps its
  *   own timeline.
+ * - Demo time: a simulator run with `demo_clock: true` stamps `ts` with its simulated time (starting
+ *   at the wall time it started, then running `acceleration` times faster), so a day of ageing fits
+ *   in minutes. Such records carry `timeBase: 'demo'`, are always `source: 'simulator'` and
+ *   `clockTrusted: false` (their ts is not wall time, whatever the gateway clock is); they are still
+ *   ordered (ts grows with seq per device, also across restarts). Absent timeBase = wall time.
  * - `seq` is assigned by the buffer inside the transaction that stores the record, so it is
  *   gap-free per device, never reused, and survives restarts. `key` is derived from it.
  */
@@ -131,6 +136,9 @@ export function isDroppable(type: RecordType): boolean {
   return type === 'battery' || type === 'charger';
 }
 
+/** What a record's ts counts: only 'demo' is ever written (absent means wall time). */
+export type TimeBase = 'demo';
+
 export interface RecordHeader {
   gatewayId: string;
   deviceId: string;
@@ -138,6 +146,8 @@ export interface RecordHeader {
   source: RecordSource;
   ts: number;
   clockTrusted: boolean;
+  /** 'demo': ts is the simulator's demo clock, not wall time (see module header). Absent: wall time. */
+  timeBase?: TimeBase;
   /** Simulator only: the faults active when the record was produced (ground truth labels). */
   faults?: string[];
 }

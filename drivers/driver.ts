@@ -23,6 +23,8 @@ export interface DriverReading {
   ts?: number;
   /** Simulator only: labels of the faults active when this reading was produced. */
   faults?: string[];
+  /** Simulator with demo_clock only: `ts` is simulated time, not wall time (core/record.ts). */
+  timeBase?: 'demo';
 }
 
 /** Per-device driver state, exported as a state-set metric. */
@@ -34,6 +36,11 @@ export interface DriverContext {
   readonly deviceKind: DeviceKind;
   readonly clock: Clock;
   readonly log: Logger;
+  /**
+   * ts of this device's newest record already stored (undefined: none). A driver that makes its own
+   * timeline (the simulator's demo clock) starts after it, so a restart never goes back in time.
+   */
+  readonly resumeAfterTs?: number;
   /** Hand a reading to the pipeline. Never throws; cheap enough to call per frame. */
   emit(reading: DriverReading): void;
   /**

@@ -49,6 +49,9 @@ export const DEFAULT_MODELS: ScoringModelConfig[] = [
   { name: 'failure_pack', device_kind: 'battery', interval_s: 60 },
   { name: 'anomaly_pack', device_kind: 'battery', interval_s: 60 },
   { name: 'failure_charger', device_kind: 'charger', interval_s: 60 },
+  // Remaining cycles from the pack's own capacity history (feature engine: coulomb-counted
+  // capacity or the BMS's full capacity / SoH); scores once two cycles were observed.
+  { name: 'rul_capacity', device_kind: 'battery', interval_s: 60 },
 ];
 
 /** Model-output rules end an episode only after 6 h back in the safe band: their symptoms follow the load. */

@@ -33,6 +33,13 @@ export const simulatorConfigSchema = z.strictObject({
   seed: z.number().int().min(0).optional(),
   /** Simulated seconds per wall-clock second. 86400 = one simulated day per second. */
   acceleration: z.number().min(0.001).max(1e7).default(1),
+  /**
+   * Stamp readings with simulated time instead of wall time (the demo clock): with acceleration 288
+   * a simulated day passes in 5 minutes and the records say so (ts = start + simulated seconds), so
+   * history-based features, scoring and alarms see a day, not 5 minutes. Records are marked
+   * `timeBase: 'demo'` and `clockTrusted: false` (core/record.ts).
+   */
+  demo_clock: z.boolean().default(false),
   /** Battery: cell chemistry (open-circuit-voltage curve, ageing rates). */
   chemistry: z.enum(['nmc', 'lfp']).default('nmc'),
   cells_series: z.number().int().min(1).max(400).default(96),

@@ -93,4 +93,42 @@ describe('SimulatorDriver', () => {
     expect(errors).toEqual(['sim_behind']);
     expect(uptime(readings[0]!)).toBe(MAX_SIM_S_PER_TICK);
   });
+
+  it('demo clock: stamps simulated time (timeBase demo), strictly increasing, resuming after the newest stored record', async () => {
+    const clock = new ManualClock();
+    const start = clock.now();
+    const driver = new SimulatorDriver({ deviceId: 'sim-1', kind: 'charger', intervalMs: 60_000, config: simulatorConfig({ acceleration: 288, demo_clock: true }) });
+    const { ctx, readings } = context(clock, 'charger');
+    await driver.start(ctx);
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1000);
+      driver.tick(ctx);
+    }
+    await driver.stop();
+    // 1 s of wall time per tick at acceleration 288: ts moves 288 s per reading, from the start.
+    expect(readings.map((r) => (r.ts as number) - start)).toEqual([288_000, 576_000, 864_000, 1_152_000, 1_440_000]);
+    expect(readings.every((r) => r.timeBase === 'demo' && r.source === 'simulator')).toBe(true);
+    expect(readings.map(uptime)).toEqual([288, 576, 864, 1152, 1440]);
+
+    // A fresh process (new driver) whose device already stored demo records ahead of the wall clock.
+    const resumed = new SimulatorDriver({ deviceId: 'sim-1', kind: 'charger', intervalMs: 60_000, config: simulatorConfig({ acceleration: 288, demo_clock: true }) });
+    const again = context(clock, 'charger');
+    const newest = readings.at(-1)!.ts as number;
+    await resumed.start({ ...again.ctx, resumeAfterTs: newest });
+    clock.advance(1000);
+    resumed.tick(again.ctx);
+    await resumed.stop();
+    expect(again.readings[0]!.ts).toBe(newest + 1 + 288_000);
+
+    // Without demo_clock nothing changes: wall time, no timeBase.
+    const wall = new SimulatorDriver({ deviceId: 'sim-1', kind: 'charger', intervalMs: 60_000, config: simulatorConfig({ acceleration: 288 }) });
+    const plain = context(clock, 'charger');
+    await wall.start(plain.ctx);
+    clock.advance(1000);
+    wall.tick(plain.ctx);
+    await wall.stop();
+    expect(plain.readings[0]!.ts).toBe(clock.now());
+    expect(plain.readings[0]!.timeBase).toBeUndefined();
+  });
 });
+

@@ -8,6 +8,11 @@
  * stops answering would look. Time comes from ctx.clock (monotonic for the step, wall for ts),
  * so tests can drive it with a ManualClock.
  *
+ * Demo clock (`demo_clock: true`): ts is the simulated time instead, starting at the wall time of
+ * the first start (or just after ctx.resumeAfterTs, the device's newest stored record, when that is
+ * later: a restart never goes back in time) and advancing by exactly the simulated seconds, so it
+ * grows strictly from reading to reading. Such readings carry timeBase 'demo'.
+ *
  * One tick never simulates more than MAX_SIM_S_PER_TICK: after a suspend or with an absurd
  * acceleration the simulation falls behind real time (counted as 'sim_behind') rather than block
  * the event loop for seconds.
@@ -38,6 +43,9 @@ export class SimulatorDriver implements Driver {
   private sim: DeviceSimulator | undefined;
   private lastMono = 0;
   private stale = false;
+  /** Demo clock: ts of simulated second 0, and the last ts emitted (ts grows strictly). */
+  private demoStartTs = 0;
+  private demoLastTs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly opts: SimulatorDriverOptions) {
     if (!(opts.intervalMs > 0)) throw new RangeError('intervalMs must be > 0');
@@ -51,7 +59,10 @@ export class SimulatorDriver implements Driver {
   async start(ctx: DriverContext): Promise<void> {
     if (this.timer) return;
     // A restarted driver continues its simulation rather than starting a fresh pack.
-    this.sim ??= createDeviceSimulator({ deviceId: this.opts.deviceId, kind: this.opts.kind, config: this.opts.config, startTs: ctx.clock.now() });
+    if (!this.sim) {
+      this.sim = createDeviceSimulator({ deviceId: this.opts.deviceId, kind: this.opts.kind, config: this.opts.config, startTs: ctx.clock.now() });
+      this.demoStartTs = Math.max(ctx.clock.now(), (ctx.resumeAfterTs ?? Number.NEGATIVE_INFINITY) + 1);
+    }
     this.lastMono = ctx.clock.monotonic();
     this.stale = false;
     ctx.setState('running');
@@ -79,7 +90,12 @@ export class SimulatorDriver implements Driver {
       if (this.stale) ctx.setState('running');
       this.stale = false;
       const reading = sim.reading();
-      ctx.emit({ ...reading, ts: ctx.clock.now() });
+      if (this.opts.config.demo_clock) {
+        this.demoLastTs = Math.max(this.demoStartTs + Math.round(sim.timeS * 1000), this.demoLastTs + 1);
+        ctx.emit({ ...reading, ts: this.demoLastTs, timeBase: 'demo' });
+      } else {
+        ctx.emit({ ...reading, ts: ctx.clock.now() });
+      }
     } catch (err) {
       ctx.reportError('sim_error', err);
     }

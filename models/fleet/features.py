@@ -23,6 +23,7 @@ FEATURES = {
     "cell_spread_rate_mv_per_h": ("mV/h", "trend of the 1 h mean cell spread, smoothed over ~6 h"),
     "cell_min_v": ("V", "lowest cell voltage"),
     "alarm_flags_24h": ("count", "records with BMS alarm flags, decayed over ~24 h"),
+    "history_h_24": ("h", "hours of the device's history so far, capped at 24 (first-day rows: means not settled)"),
     # charger
     "temperature_c": ("degC", "charger enclosure/power stage temperature"),
     "temperature_ewma_1h": ("degC", "temperature, exponential mean over ~1 h"),

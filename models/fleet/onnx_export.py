@@ -149,7 +149,9 @@ def save(model, path_onnx, card, path_card, X_golden, y_golden, path_golden):
     with open(path_card, "w") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
+    # An absent input (NaN) is written as null: JSON has no NaN. The golden tests read null as NaN.
+    inputs = [[None if np.isnan(v) else v for v in row] for row in np.asarray(X_golden, dtype=np.float32).astype(float).tolist()]
     with open(path_golden, "w") as f:
-        json.dump({"inputs": np.asarray(X_golden, dtype=np.float32).astype(float).tolist(),
+        json.dump({"inputs": inputs,
                    "outputs": np.atleast_2d(np.asarray(y_golden, dtype=np.float64)).tolist()}, f)
         f.write("\n")

@@ -15,6 +15,21 @@ lines = ["# Fleet models: evaluation on simulated fleets", "",
 
 
 
+def history_table(m, key_all, key_absent, absent_label):
+    """Early predictions: the metrics by hours of history, with all inputs and with some absent."""
+    if key_all not in m:
+        return []
+    out = [f"Early predictions (from the first record; the card's confidence rule follows these rows): by hours of device "
+           f"history at the prediction, all inputs present, and {absent_label}. `>= 24 h` are the full-history rows above.", "",
+           "| history | rows | positive rate | ROC AUC | Brier | Brier of base rate | ROC AUC, " + absent_label + " | Brier, " + absent_label + " |",
+           "|---|---|---|---|---|---|---|---|"]
+    for bucket, v in m[key_all].items():
+        a = m.get(key_absent, {}).get(bucket, {})
+        out.append(f"| {bucket} | {v['rows']} | {v['positive_rate']} | {v['roc_auc']} | {v['brier']} | {v['brier_of_base_rate']} | "
+                   f"{a.get('roc_auc', '')} | {a.get('brier', '')} |")
+    return out + [""]
+
+
 def calibration_table(e):
     return ["| predicted | rows | mean predicted | observed rate |", "|---|---|---|---|",
             *[f"| {c['bin']} | {c['n']} | {c['mean_predicted']} | {c['observed_rate']} |" for c in e["calibration"]]]
@@ -41,6 +56,8 @@ if "failure_pack" in r and "by_horizon" in r["failure_pack"]:
     for _, h, v, note in sorted(rows):
         lines.append(f"| {h}{note} | {v['rows']} | {v['positive_rate']} | {v['roc_auc']} | {v['brier']} | {v['brier_of_base_rate']} |")
     lines.append("")
+    lines += history_table(m, "by_history_hours", "sunspec_802_inputs_by_history_hours",
+                           "without " + ", ".join(m.get("sunspec_802_absent_inputs", [])) + " (a SunSpec 802 battery), at 30 days")
     for h, v in m["by_horizon"].items():
         lines += [f"### failure_pack calibration, horizon {h} days (evaluation fleet)", "", *calibration_table(v), ""]
 
@@ -57,7 +74,10 @@ for name in ("failure_pack", "failure_charger"):
                  f"{m['oracle_roc_auc_true_hazard_now']}, integrated over the real future of the horizon "
                  f"{m['oracle_roc_auc_true_hazard_integrated_over_horizon']} (the failure time is random even given the hazard)"]
                 if "oracle_roc_auc_true_hazard_now" in m else []),
-              "", "Calibration on the evaluation fleet:", "", *calibration_table(e), ""]
+              *([f"- learner: {m['learner']}"] if "learner" in m else []),
+              *([f"- selection: {m['selection']}"] if "selection" in m else []),
+              "", *history_table(m, "by_history_hours", "no_temperature_by_history_hours", "without temperatures"),
+              "Calibration on the evaluation fleet (>= 24 h of history):", "", *calibration_table(e), ""]
 
 if "anomaly_pack" in r:
     m = r["anomaly_pack"]

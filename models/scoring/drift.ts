@@ -27,7 +27,8 @@ export class DriftMonitor {
     names.forEach((name, i) => {
       const win = w.byFeature.get(name);
       if (!win) return;
-      for (const row of rows) win.add(row[i] as number);
+      // Absent inputs (NaN) are not a value of the distribution: their rate is in the prediction basis.
+      for (const row of rows) if (Number.isFinite(row[i])) win.add(row[i] as number);
       if (win.size >= this.minRows) this.gauge.set({ model, feature: name }, psi(dist[name]?.fractions ?? [], win.counts));
     });
   }

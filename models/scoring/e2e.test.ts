@@ -46,7 +46,7 @@ describe('scoring stage end to end on simulated devices', () => {
   it('a pack whose cooling fails raises an alarm after the onset, and none before', async () => {
     const onsetS = 36 * 3600;
     const { out, stage } = await run('battery', { seed: 7, profile: 'drive', ambient_c: 25, faults: [{ type: 'cooling_failure', start_s: onsetS }] }, 3, 60);
-    expect(stage.status().filter((s) => s.state === 'ready').map((s) => s.model).sort()).toEqual(['anomaly_pack', 'failure_charger', 'failure_pack']);
+    expect(stage.status().filter((s) => s.state === 'ready').map((s) => s.model).sort()).toEqual(['anomaly_pack', 'failure_charger', 'failure_pack', 'rul_capacity']);
     const alarms = out.filter((r) => r.type === 'alarm');
     expect(alarms.length).toBeGreaterThan(0);
     expect(alarms.every((a) => a.faults?.includes('cooling_failure'))).toBe(true);

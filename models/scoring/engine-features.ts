@@ -34,10 +34,26 @@ export class TrajectoryFeatures {
     engine.update(ts, b);
   }
 
-  /** The named trajectory features of a device, or {} until it has two capacity points. */
+  /**
+   * The named trajectory features of a device plus `observed_cycles` (cycles since its first capacity
+   * point: what a RUL prediction really rests on), or {} until it has two capacity points two
+   * cycles apart. Capacity history before the first point is carried back from it
+   * (capacityFractionPerCycle), so a pack first seen at cycle 300 would otherwise get a flat,
+   * invented 300-cycle history on its first record.
+   */
   values(deviceId: string): Record<string, number> {
-    const t = this.engines.get(deviceId)?.trajectory(this.eolFraction);
-    return t ? { ...t } : {};
+    const engine = this.engines.get(deviceId);
+    const history = engine?.capacityHistory() ?? [];
+    const first = history[0];
+    if (!engine || !first || history.length < 2) return {};
+    const observed = engine.cycles() - first.cycle;
+    const t = observed >= 1 ? engine.trajectory(this.eolFraction) : undefined;
+    return t ? { ...t, observed_cycles: observed } : {};
+  }
+
+  /** True when the device has an engine: its capacity is known, so absent trajectory inputs only need history. */
+  has(deviceId: string): boolean {
+    return this.engines.has(deviceId);
   }
 
   snapshot(): Record<string, unknown> {

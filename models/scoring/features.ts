@@ -175,6 +175,9 @@ export function featureValues(s: DeviceState): Record<string, number> {
     out.cell_spread_rate_mv_per_h = s.spreadRate.v ?? 0;
     out.alarm_flags_24h = decayTo(s.flags, ts, DAY_S);
     out.hours_observed = s.firstTs === null ? 0 : (ts - s.firstTs) / 3.6e6;
+    // A model input: lets a model tell a first-day row (1 h / 24 h means not settled) from a settled
+    // one, without learning anything from how long a fleet run has lasted beyond that.
+    out.history_h_24 = Math.min(24, out.hours_observed);
   } else {
     if (s.temp1h.v !== null) out.temperature_ewma_1h = s.temp1h.v;
     if (s.last.temperature_c !== undefined) out.temperature_max_24h = Math.max(decayTo(s.tempMax, ts, DAY_S), s.last.temperature_c);

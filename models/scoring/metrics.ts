@@ -11,6 +11,7 @@ export interface ScoringMetrics {
   reloads: Counter<'model' | 'result'>;
   psi: Gauge<'model' | 'feature'>;
   maintenance: Gauge<'device'>;
+  skipped: Counter<'model' | 'reason'>;
 }
 
 export function createScoringMetrics(registry: Registry): ScoringMetrics {
@@ -29,6 +30,12 @@ export function createScoringMetrics(registry: Registry): ScoringMetrics {
     modelAvailable: new Gauge({ name: 'evedge_model_available', help: '1 when the model is loaded and validated, 0 when unavailable.', labelNames: ['model'], registers }),
     reloads: new Counter({ name: 'evedge_model_reloads_total', help: 'Hot reload attempts, by result (swapped, rejected).', labelNames: ['model', 'result'], registers }),
     psi: new Gauge({ name: 'evedge_model_feature_psi', help: 'Population stability index of live inputs against the card feature_distribution.', labelNames: ['model', 'feature'], registers }),
+    skipped: new Counter({
+      name: 'evedge_scoring_skipped_total',
+      help: 'Devices due for scoring that a model could not score, by reason (missing_input, insufficient_history); at most once per interval_s per device.',
+      labelNames: ['model', 'reason'],
+      registers,
+    }),
     maintenance: new Gauge({ name: 'evedge_maintenance_recommendation', help: 'Maintenance recommendation: 0 NONE, 1 WITHIN_30_DAYS, 2 WITHIN_7_DAYS, 3 IMMEDIATE.', labelNames: ['device'], registers }),
   };
 }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { confidenceRule } from './basis.js';
 import { applyOutputTransform, readCard, type ModelCard } from './card.js';
 import { horizonSpec } from './horizon.js';
 import { residualSpec } from './postprocess.js';
@@ -53,6 +54,11 @@ export async function loadModel(modelsDir: string, name: string): Promise<Loaded
     horizonSpec(card); // likewise a malformed horizon block (models/scoring/horizon.ts)
   } catch (err) {
     throw new Error(`card ${paths.card}: horizon: ${(err as Error).message}`);
+  }
+  try {
+    confidenceRule(card); // and the confidence block (models/scoring/basis.ts)
+  } catch (err) {
+    throw new Error(`card ${paths.card}: confidence: ${(err as Error).message}`);
   }
   if (!existsSync(paths.onnx)) throw new Error(`missing model file ${paths.onnx}`);
   // Hash the very bytes handed to onnxruntime, so a file replaced between hash and load cannot slip by.

@@ -7,6 +7,8 @@
  * compares that with what the device really shows:
  *   z_<group> = (observed - expected) / sigma      (sigma: residual std on normal training data)
  *   anomaly_score = max |z|,   anomaly_type = index of that group in `groups` (card order)
+ * A group whose observed feature the device does not report (a BMS without temperature sensors)
+ * has no z; it is named in `missing`, and the score is over the other groups (none: no output).
  */
 import { z } from 'zod';
 import type { ModelCard } from './card.js';
@@ -34,7 +36,7 @@ export function extraFeatures(card: ModelCard): string[] {
   return residualSpec(card)?.observed ?? [];
 }
 
-export function namedOutputs(card: ModelCard, row: Float32Array, features: Record<string, number>): Record<string, number> | null {
+export function namedOutputs(card: ModelCard, row: Float32Array, features: Record<string, number>, missing: string[] = []): Record<string, number> | null {
   const spec = residualSpec(card);
   const out: Record<string, number> = {};
   if (!spec) {
@@ -45,11 +47,15 @@ export function namedOutputs(card: ModelCard, row: Float32Array, features: Recor
   let bestAbs = -1;
   for (let i = 0; i < spec.observed.length; i++) {
     const observed = features[spec.observed[i] as string];
-    if (observed === undefined) return null;
+    if (observed === undefined || !Number.isFinite(observed)) {
+      missing.push(spec.observed[i] as string);
+      continue;
+    }
     const zi = (observed - (row[i] as number)) / (spec.sigma[i] as number);
     out[`z_${spec.groups[i]}`] = zi;
     if (Math.abs(zi) > bestAbs) { bestAbs = Math.abs(zi); best = i; }
   }
+  if (best < 0) return null;
   out.anomaly_score = bestAbs;
   out.anomaly_type = best;
   return out;

@@ -5,22 +5,30 @@
  *  1. updates each device's online features (models/scoring/features.ts) and checks the raw-signal
  *     alarm rules on every record;
  *  2. for each touched device, each configured model of its kind that is ready and due
- *     (interval_s since the device was last scored by it, in record time) gets one feature row;
- *  3. runs every model once over all its rows (batched), turns rows into named outputs, updates
- *     PSI windows, and checks the prediction alarm rules (`<model>.<output>`);
- *  4. emits one `maintenance` prediction per scored device (see maintenance.ts).
+ *     (interval_s since the device was last scored by it, in record time) gets one feature row,
+ *     absent optional inputs as NaN; a device lacking a required input is not scored: counted in
+ *     evedge_scoring_skipped_total{model,reason} and logged once per device, model and reason
+ *     (basis.ts holds the rule);
+ *  3. runs every model once over all its rows (batched), turns rows into named outputs with their
+ *     basis (history, missing inputs, confidence), updates PSI windows, and checks the prediction
+ *     alarm rules (`<model>.<output>`) for predictions confident enough to act on (act_from);
+ *  4. emits one `maintenance` prediction per scored device (see maintenance.ts), from the
+ *     predictions confident enough to act on and the active alarms.
  * A model that is unavailable is skipped; nothing here throws for a model problem.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../core/clock.js';
-import type { AlarmPayload, DeviceKind, PendingRecord, PredictionPayload } from '../../core/record.js';
+import type { AlarmPayload, DeviceKind, PendingRecord, PredictionPayload, TimeBase } from '../../core/record.js';
 import type { ScoringConfig } from '../config.js';
 import { AlarmEvaluator, signalValues, type AlarmState } from './alarms.js';
+import { buildRow, confidenceOf, confidenceRule, reaches, roundHours, type Confidence } from './basis.js';
 import { TrajectoryFeatures, needsTrajectory } from './engine-features.js';
-import { featureRow, featureValues, updateState, type DeviceState } from './features.js';
-import { MAINTENANCE_LEVELS, MAINTENANCE_MODEL, MAINTENANCE_VERSION, levelCode, recommend } from './maintenance.js';
+import { TRAJECTORY_FEATURE_NAMES } from '../features/trajectory.js';
+import { featureValues, updateState, type DeviceState } from './features.js';
+import { MAINTENANCE_LEVELS, MAINTENANCE_MODEL, MAINTENANCE_VERSION, maintenanceFor } from './maintenance.js';
 import { createScoringMetrics, type ScoringMetrics } from './metrics.js';
+import { SkipReporter } from './skips.js';
 import { checkHorizon, configInputs } from './horizon.js';
 import { namedOutputs } from './postprocess.js';
 import { DriftMonitor } from './drift.js';
@@ -35,15 +43,29 @@ export interface ScoringStageOptions {
   gatewayId: string;
 }
 
-interface DeviceInfo { kind: DeviceKind; source: PendingRecord['source']; clockTrusted: boolean; faults?: string[] }
+interface DeviceInfo { kind: DeviceKind; source: PendingRecord['source']; clockTrusted: boolean; timeBase?: TimeBase; faults?: string[] }
 interface Snapshot {
   version: 1;
   devices: Record<string, DeviceState>;
   lastScored: Record<string, Record<string, number>>;
   latest: Record<string, Record<string, number>>;
+  /** device -> model -> confidence of the prediction in `latest` (absent in older snapshots). */
+  latestConfidence?: Record<string, Record<string, Confidence>>;
   alarms: AlarmState;
   engines?: Record<string, unknown>;
 }
+
+interface Job {
+  device: string;
+  row: number[];
+  features: Record<string, number>;
+  ts: number;
+  /** Inputs absent from the row (NaN), named as in the card. */
+  missing: string[];
+  history: { hours: number; cycles: number };
+}
+const TRAJECTORY_INPUTS: ReadonlySet<string> = new Set(TRAJECTORY_FEATURE_NAMES);
+const NO_INPUTS: ReadonlySet<string> = new Set();
 
 export class ScoringStage {
   private readonly states = new Map<string, DeviceState>();
@@ -51,11 +73,13 @@ export class ScoringStage {
   private lastScored = new Map<string, Record<string, number>>();
   /** device -> `<model>.<output>` -> latest value, for the maintenance rule. */
   private latest = new Map<string, Record<string, number>>();
+  /** device -> model -> confidence of its prediction in `latest`. */
+  private latestConfidence = new Map<string, Record<string, Confidence>>();
+  private readonly skips: SkipReporter;
   private readonly alarms: AlarmEvaluator;
   private readonly driftMonitor: DriftMonitor;
   /** Shared feature engine for capacity-trajectory inputs (rul_capacity); null when no model needs it. */
   private trajectory: TrajectoryFeatures | null = null;
-  private readonly warnedMissing = new Set<string>();
 
   private constructor(
     private readonly opts: ScoringStageOptions,
@@ -63,6 +87,7 @@ export class ScoringStage {
     private readonly metrics: ScoringMetrics,
   ) {
     this.alarms = new AlarmEvaluator(opts.config.alarms);
+    this.skips = new SkipReporter(metrics.skipped, opts.log);
     this.driftMonitor = new DriftMonitor(metrics.psi, opts.config.drift.window, opts.config.drift.min_rows);
     this.refreshTrajectory();
   }
@@ -103,7 +128,10 @@ export class ScoringStage {
       if (record.type !== 'battery' && record.type !== 'charger') continue;
       updateState(this.states, record);
       if (this.trajectory && record.type === 'battery') this.trajectory.update(record.deviceId, record.ts, record.battery);
-      this.info.set(record.deviceId, { kind: record.deviceKind, source: record.source, clockTrusted: record.clockTrusted, ...(record.faults ? { faults: record.faults } : {}) });
+      this.info.set(record.deviceId, {
+        kind: record.deviceKind, source: record.source, clockTrusted: record.clockTrusted,
+        ...(record.timeBase ? { timeBase: record.timeBase } : {}), ...(record.faults ? { faults: record.faults } : {}),
+      });
       touched.add(record.deviceId);
       const body = record.type === 'battery' ? record.battery : record.charger;
       for (const alarm of this.alarms.evaluate(record.deviceId, record.deviceKind, signalValues(record.deviceKind, body), record.ts)) {
@@ -112,35 +140,32 @@ export class ScoringStage {
     }
 
     // Collect due rows per model, then one batched run per model.
-    const jobs = new Map<string, { device: string; row: number[]; features: Record<string, number>; ts: number }[]>();
+    const jobs = new Map<string, Job[]>();
     for (const device of touched) {
       const state = this.states.get(device);
       const info = this.info.get(device);
       if (!state || !info || state.ts === null) continue;
-      const values = this.trajectory && info.kind === 'battery' ? { ...featureValues(state), ...this.trajectory.values(device) } : featureValues(state);
+      const trajectory = this.trajectory && info.kind === 'battery' ? this.trajectory.values(device) : {};
+      const values = { ...featureValues(state), ...trajectory };
+      const pending = this.trajectory?.has(device) && trajectory.observed_cycles === undefined ? TRAJECTORY_INPUTS : NO_INPUTS;
+      const history = { hours: values.hours_observed ?? 0, cycles: trajectory.observed_cycles ?? 0 };
       const scored = this.lastScored.get(device) ?? {};
       for (const m of this.opts.config.models) {
         if (m.device_kind !== info.kind) continue;
         const model = this.models.get(m.name);
         if (!model) continue;
-        // Cards may ask for a warm-up: the model was not trained on devices observed for less.
-        const warmup = Number((model.card as { warmup_hours?: unknown }).warmup_hours ?? 0);
-        if ((values.hours_observed ?? 0) < warmup) continue;
         const last = scored[m.name];
         if (last !== undefined && state.ts - last < m.interval_s * 1000) continue;
+        const rule = confidenceRule(model.card);
         // Inputs the operator sets (failure_pack's horizon_days) come from config, never from telemetry.
-        const row = featureRow({ ...values, ...configInputs(model.card, this.opts.config) }, model.inputNames);
-        if (!('row' in row)) {
-          // Once per model: a model whose inputs a device cannot supply is silently useless otherwise.
-          if (!this.warnedMissing.has(m.name)) {
-            this.warnedMissing.add(m.name);
-            this.opts.log.warn({ model: m.name, device, missing: row.missing }, 'device cannot supply model inputs yet; not scored');
-          }
+        const row = buildRow({ ...values, ...configInputs(model.card, this.opts.config) }, model.inputNames, rule, pending);
+        if ('skip' in row) {
+          this.skips.report(device, m.name, m.interval_s, state.ts, row.skip, row.missing);
           continue;
         }
         let list = jobs.get(m.name);
         if (!list) jobs.set(m.name, (list = []));
-        list.push({ device, row: row.row, features: values, ts: state.ts });
+        list.push({ device, row: row.row, features: values, ts: state.ts, missing: row.missing, history });
       }
     }
     const scoredDevices = new Set<string>();
@@ -155,25 +180,35 @@ export class ScoringStage {
         continue;
       }
       this.driftMonitor.observe(name, model.sha256, model.card.feature_distribution, model.inputNames, list.map((j) => j.row));
+      const rule = confidenceRule(model.card);
       list.forEach((job, i) => {
-        const outputs = namedOutputs(model.card, rows[i] as Float32Array, job.features);
-        if (!outputs) return;
+        const missing = [...job.missing];
+        const outputs = namedOutputs(model.card, rows[i] as Float32Array, job.features, missing);
+        if (!outputs) {
+          this.skips.report(job.device, name, this.intervalS(name), job.ts, 'missing_input', missing);
+          return;
+        }
         // "Probability within H days" means nothing without H: the record carries the H it was scored for.
         Object.assign(outputs, configInputs(model.card, this.opts.config));
         const scored = this.lastScored.get(job.device) ?? {};
         scored[name] = job.ts;
         this.lastScored.set(job.device, scored);
         scoredDevices.add(job.device);
-        out.push(this.predictionRecord(job.device, { model: name, modelVersion: model.version, outputs, inputsTs: job.ts }));
+        const confidence = confidenceOf(rule, job.history, missing);
+        const basis = { historyH: roundHours(job.history.hours), missingInputs: missing, confidence };
+        out.push(this.predictionRecord(job.device, { model: name, modelVersion: model.version, outputs, inputsTs: job.ts, basis }));
         this.metrics.predictions.inc({ model: name });
+        for (const [k, v] of Object.entries(outputs)) this.metrics.predictionValue.set({ device: job.device, model: name, output: k }, v);
+        // Alarms and maintenance act only on predictions the card's rule says are worth acting on.
+        if (!reaches(confidence, rule.act_from)) return;
         const latest = this.latest.get(job.device) ?? {};
         const values: Record<string, number> = {};
         for (const [k, v] of Object.entries(outputs)) {
           latest[`${name}.${k}`] = v;
           values[`${name}.${k}`] = v;
-          this.metrics.predictionValue.set({ device: job.device, model: name, output: k }, v);
         }
         this.latest.set(job.device, latest);
+        this.latestConfidence.set(job.device, { ...this.latestConfidence.get(job.device), [name]: confidence });
         const info = this.info.get(job.device);
         for (const alarm of this.alarms.evaluate(job.device, info?.kind ?? 'battery', values, job.ts)) {
           if (alarm.rule.includes('anomaly') && outputs.anomaly_type !== undefined) {
@@ -187,6 +222,10 @@ export class ScoringStage {
     for (const device of scoredDevices) out.push(this.maintenanceRecord(device));
     this.metrics.duration.observe((performance.now() - started) / 1000);
     return out;
+  }
+
+  private intervalS(model: string): number {
+    return this.opts.config.models.find((m) => m.name === model)?.interval_s ?? 0;
   }
 
   /**
@@ -203,6 +242,7 @@ export class ScoringStage {
       source: info?.source ?? 'hardware',
       ts,
       clockTrusted: info?.clockTrusted ?? this.opts.clock.trusted(),
+      ...(info?.timeBase ? { timeBase: info.timeBase } : {}),
       ...(info?.faults ? { faults: info.faults } : {}),
     };
   }
@@ -216,19 +256,20 @@ export class ScoringStage {
     return { ...this.header(device, ts), type: 'alarm', alarm };
   }
 
+  /** The maintenance recommendation of a device as a prediction record (maintenance.ts). */
   private maintenanceRecord(device: string): PendingRecord {
-    const latest = this.latest.get(device) ?? {};
-    const probabilities = Object.entries(latest).filter(([k]) => k.endsWith('.failure_probability')).map(([, v]) => v);
-    const rul = Object.entries(latest).find(([k]) => k.endsWith('.remaining_cycles') || k.endsWith('.rul_cycles'))?.[1];
-    const level = recommend({
-      ...(probabilities.length ? { failureProbability: Math.max(...probabilities) } : {}),
-      ...(rul !== undefined ? { rulCycles: rul } : {}),
+    const state = this.states.get(device);
+    const kind = this.info.get(device)?.kind;
+    const { code, basis } = maintenanceFor({
+      latest: this.latest.get(device) ?? {},
+      used: this.latestConfidence.get(device) ?? {},
       activeAlarms: this.alarms.activeFor(device),
+      models: this.opts.config.models.filter((m) => m.device_kind === kind).map((m) => m.name),
+      historyH: state ? roundHours(featureValues(state).hours_observed ?? 0) : 0,
     }, this.opts.config.maintenance);
-    const code = levelCode(level);
     this.metrics.maintenance.set({ device }, code);
-    const inputsTs = this.states.get(device)?.ts ?? this.opts.clock.now();
-    return this.predictionRecord(device, { model: MAINTENANCE_MODEL, modelVersion: MAINTENANCE_VERSION, outputs: { recommendation: code }, inputsTs });
+    const inputsTs = state?.ts ?? this.opts.clock.now();
+    return this.predictionRecord(device, { model: MAINTENANCE_MODEL, modelVersion: MAINTENANCE_VERSION, outputs: { recommendation: code }, inputsTs, basis });
   }
 
   /** Current PSI per model and feature (NaN until drift.min_rows rows were seen). */
@@ -242,6 +283,7 @@ export class ScoringStage {
       devices: Object.fromEntries(this.states),
       lastScored: Object.fromEntries(this.lastScored),
       latest: Object.fromEntries(this.latest),
+      latestConfidence: Object.fromEntries(this.latestConfidence),
       alarms: this.alarms.snapshot(),
       ...(this.trajectory ? { engines: this.trajectory.snapshot() } : {}),
     };
@@ -255,6 +297,7 @@ export class ScoringStage {
       this.states.clear();
       this.lastScored.clear();
       this.latest.clear();
+      this.latestConfidence.clear();
       this.alarms.restore({});
       return;
     }
@@ -267,6 +310,7 @@ export class ScoringStage {
     }
     this.lastScored = new Map(Object.entries(s.lastScored ?? {}));
     this.latest = new Map(Object.entries(s.latest ?? {}));
+    this.latestConfidence = new Map(Object.entries(s.latestConfidence ?? {}));
     this.alarms.restore(s.alarms ?? {});
     this.trajectory?.restore(s.engines);
   }

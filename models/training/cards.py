@@ -59,6 +59,15 @@ TRAJECTORY_INPUTS = {
 }
 
 
+# When a remaining-cycles prediction is worth acting on (models/scoring/basis.ts, models/README.md):
+# history is counted in cycles observed since the device's first capacity point; every trajectory
+# input is required (no RUL from a made-up history). low until slope_20's 20-cycle window is filled,
+# medium until slope_100's 100-cycle window is, high after; rul_low and maintenance act from medium.
+RUL_CONFIDENCE = {"history": "cycles", "medium_from": 20, "high_from": 100, "required_inputs": None, "act_from": "medium",
+                  "why": "the 20- and 100-cycle fade windows of the trajectory features (models/features/trajectory.ts) are filled; "
+                         "LOCO error by fraction of life in metrics"}
+
+
 def _inputs(names, table):
     return [{"name": n, "unit": table[n][0], "description": table[n][1]} for n in names]
 
@@ -103,4 +112,5 @@ def rul_capacity_card(names, metrics, simulated=None):
                      "saturate": {"input": "margin_to_eol", "at_or_below": 0, "value": 0}}],
         "training_data": [NASA_DATA, CALCE_DATA] + ([simulated_lab_cells(simulated)] if simulated else []),
         "metrics": metrics,
+        "confidence": {**RUL_CONFIDENCE, "required_inputs": list(names)},
     }
