@@ -99,18 +99,23 @@ describe.skipIf(!chromiumAvailable())('status page charts in headless Chromium (
     expect(series.telemetry.t.every((t: number) => t * 1000 >= END - 6 * 3_600_000)).toBe(true);
   });
 
-  it('charts prediction trends and says when the basis is not reported', async () => {
+  it('charts prediction trends, one line per confidence level (or "basis not reported")', async () => {
     const series = await open(page, 'pack-1');
     const failure = series.predictions.find((p: any) => p.model === 'failure_pack' && p.output === 'failure_probability');
     expect(failure.t.length).toBeGreaterThan(10);
-    const chart = await chartState(page, 'prediction:failure_pack:failure_probability', BLUE);
-    const withBasis = failure.confidence.some((c: string | null) => c !== null);
-    if (!withBasis) {
-      expect(chart?.labels).toEqual(['Time', 'basis not reported']);
-      expect(chart?.data).toEqual([failure.t, failure.v]);
-      expect(await page.getByTestId('prediction-basis').first().textContent()).toBe('basis not reported');
-    }
-    expect(chart!.painted).toBeGreaterThan(withBasis ? 0 : 50);
+    // The page's split of the trend: one line per level present, in this order, each holding only its points.
+    const levels: Array<[string | null, string, [number, number, number]]> = [
+      ['high', 'high confidence', [46, 125, 50]], ['medium', 'medium', [199, 120, 0]], ['low', 'low', [138, 148, 166]], [null, 'basis not reported', BLUE],
+    ];
+    const present = levels.filter(([level]) => failure.confidence.includes(level));
+    expect(present.length).toBeGreaterThan(0);
+    const chart = await chartState(page, 'prediction:failure_pack:failure_probability', present[0]![2]);
+    expect(chart?.labels).toEqual(['Time', ...present.map(([, label]) => label)]);
+    expect(chart?.data).toEqual([failure.t, ...present.map(([level]) => failure.v.map((v: number, i: number) => (failure.confidence[i] === level ? v : null)))]);
+    expect(chart!.painted).toBeGreaterThan(20);
+    const basis = await page.getByTestId('prediction-basis').first().textContent();
+    if (present.length === 1 && present[0]![0] === null) expect(basis).toBe('basis not reported');
+    else expect(basis).toMatch(/^(high|medium|low) confidence · [\d.]+ h of history/);
   });
 
   it('shows a prediction basis where present: confidence colours the trend, history and missing inputs are named', async () => {
@@ -124,7 +129,8 @@ describe.skipIf(!chromiumAvailable())('status page charts in headless Chromium (
     const chart = await chartState(page, 'prediction:rul_capacity:remaining_cycles', BLUE);
     expect(chart?.labels).toEqual(['Time', 'medium', 'low']);
     expect(chart?.data.slice(1)).toEqual([[null, 790], [800, null]]);
-    const row = page.getByTestId('prediction').filter({ hasText: 'rul_capacity' });
+    // The model cell, not any text: the maintenance row names rul_capacity among its missing inputs.
+    const row = page.getByTestId('prediction').filter({ has: page.locator('td', { hasText: /^rul_capacity / }) });
     expect(await row.getByTestId('basis').textContent()).toBe('medium confidence · 4.5 h of history · missing: capacity_trend');
   });
 
