@@ -9,6 +9,7 @@
  * `resume()` (SIGCONT) brings it back with its data.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface KafkaMessageSeen {
   topic: string;
@@ -95,8 +96,24 @@ export class MockKafka {
     return new Map(keys.filter((k) => this.counts.has(k)).map((k) => [k, this.counts.get(k) as number]));
   }
 
+  /**
+   * Returns once the kernel reports kcat stopped: the signal is delivered asynchronously, and a broker
+   * thread still running on the other core answered a request sent right after kill() (seen as a
+   * probe that succeeded 32 ms into an 'outage' on a loaded machine).
+   */
   pause(): void {
     this.child.kill('SIGSTOP');
+    const stat = `/proc/${this.child.pid}/stat`;
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline) {
+      let state: string | undefined;
+      try {
+        state = /\) (\S)/.exec(readFileSync(stat, 'utf8'))?.[1];
+      } catch {
+        return; // no /proc (or kcat gone): nothing more to wait for
+      }
+      if (state === 'T' || state === 't') return;
+    }
   }
 
   resume(): void {
