@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AgentConfig } from '../config/schema.js';
-import { ScoringStage } from '../models/scoring/stage.js';
+import type { ScoringStage } from '../models/scoring/stage.js';
 import type { Clock } from '../core/clock.js';
 import type { AgentMetrics } from './metrics.js';
 import { modelsDir } from './paths.js';
@@ -35,6 +35,9 @@ export class ScoringHost {
     let state: StateStore | undefined;
     try {
       state = StateStore.open(join(config.data_dir, STATE_FILE_NAME), deps.log);
+      // Imported here, not at the top: onnxruntime's native library (about 25 MB resident) is
+      // mapped only on gateways that score (bench/agent.bench.ts, agent.rss_mb_steady_scoring_off).
+      const { ScoringStage } = await import('../models/scoring/stage.js');
       const stage = await ScoringStage.create({
         config: config.scoring,
         modelsDir: modelsDir(),

@@ -118,8 +118,15 @@ export const mqttSchema = z
     /** Retained "online" birth message and "offline" last will. */
     status_topic: z.string().min(1).default('ev-edge/{gateway}/status'),
     qos: z.union([z.literal(1), z.literal(2)]).default(1),
-    /** 1: one JSON object per message; N > 1: JSON arrays of up to N records (same topic). */
-    records_per_message: z.number().int().min(1).max(10_000).default(1),
+    /**
+     * json: one JSON object per record (JSON arrays with records_per_message > 1); jsonl-gzip and
+     * table-gzip: up to records_per_message records of one topic per gzip'd message (sync/mqtt/encoding.ts).
+     */
+    payload_format: z.enum(['json', 'jsonl-gzip', 'table-gzip']).default('json'),
+    /** Records per message. Default: 1 for json, 250 for the gzip formats. */
+    records_per_message: z.number().int().min(1).max(10_000).optional(),
+    /** 4 = MQTT 3.1.1; 5 = MQTT 5, whose publishes also carry the payload's content type. */
+    protocol_version: z.union([z.literal(4), z.literal(5)]).default(4),
     keepalive_s: z.number().int().min(0).max(65535).default(30),
     connect_timeout_ms: z.number().int().min(100).default(10_000),
     /** A publish not acknowledged within this time is kept for retry. */
@@ -144,7 +151,10 @@ export const kafkaSchema = z
         alarm: z.string().min(1).optional(),
       })
       .prefault({}),
-    compression: z.enum(['none', 'gzip']).default('gzip'),
+    /** Record-batch compression (sync/kafka/codecs.ts): gzip is read by every consumer, zstd is smaller. */
+    compression: z.enum(['none', 'gzip', 'zstd']).default('gzip'),
+    /** gzip 1-9, zstd 1-19: higher is smaller on the wire and costs more CPU. */
+    compression_level: z.number().int().min(1).max(19).default(9),
     /** Time the brokers have to acknowledge a batch (acks = all). */
     request_timeout_ms: z.number().int().min(100).default(30_000),
     connect_timeout_ms: z.number().int().min(100).default(10_000),
@@ -159,6 +169,7 @@ export const kafkaSchema = z
       .refine(oneSecret, secretMessage)
       .optional(),
   })
+  .refine((k) => k.compression !== 'gzip' || k.compression_level <= 9, { message: 'gzip levels are 1-9', path: ['compression_level'] })
   .refine(backoffOrdered, backoffMessage);
 export type KafkaConfig = z.infer<typeof kafkaSchema>;
 

@@ -11,7 +11,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { seversonFeaturesFromMatrix } from '../../models/features/severson.js';
 import { trailingMedian, trajectoryFeatures } from '../../models/features/trajectory.js';
-import { loadModel, type LoadedModel } from '../../models/scoring/model.js';
+import type { LoadedModel } from '../../models/scoring/model.js';
+
+/** onnxruntime (about 25 MB resident once loaded) only when a prediction is asked for, not for every command. */
+async function loadModel(dir: string, name: string): Promise<LoadedModel> {
+  const { loadModel: load } = await import('../../models/scoring/model.js');
+  return load(dir, name);
+}
 import { repoRoot } from '../../models/training/shared-data.js';
 import { parseFlags } from '../../core/flags.js';
 import type { Command } from './command.js';

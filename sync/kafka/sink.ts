@@ -11,12 +11,13 @@
  * the refused records come back 'rejected'.
  */
 import { readFileSync } from 'node:fs';
-import { CompressionTypes, Kafka, logLevel, type Message, type Producer, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EdgeRecord } from '../../core/record.js';
 import type { DrainKeys, KafkaConfig } from '../config.js';
 import { probeAny, type ProbeHello } from '../probe.js';
 import type { Sink, WriteResult } from '../sink.js';
+import { compressionType, registerCodec } from './codecs.js';
 
 export type KafkaSinkOptions = Omit<KafkaConfig, keyof DrainKeys>;
 
@@ -74,11 +75,16 @@ export function toMessage(r: EdgeRecord): Message {
 export class KafkaSink implements Sink {
   readonly name = 'kafka';
   private producer: Producer | undefined;
+  /** The codec is registered once, before the first send (zstd loads its WebAssembly module). */
+  private readonly codec: Promise<void>;
 
   constructor(
     private readonly options: KafkaSinkOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.codec = registerCodec(options.compression, options.compression_level);
+    this.codec.catch(() => {}); // surfaces on the first write
+  }
 
   async connect(): Promise<void> {
     if (this.producer) return;
@@ -129,6 +135,7 @@ export class KafkaSink implements Sink {
   async write(batch: readonly EdgeRecord[]): Promise<WriteResult[]> {
     const producer = this.producer;
     if (!producer) throw new Error('kafka: not connected');
+    await this.codec;
     const results: WriteResult[] = new Array(batch.length);
     await this.sendOrBisect(producer, batch, batch.map((_, i) => i), results);
     return results;
@@ -148,7 +155,7 @@ export class KafkaSink implements Sink {
       await producer.sendBatch({
         acks: -1,
         timeout: this.options.request_timeout_ms,
-        compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        compression: compressionType(this.options.compression),
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
       for (const i of indices) results[i] = { status: 'delivered' };

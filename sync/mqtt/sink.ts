@@ -16,13 +16,14 @@
  *   message the broker did get: consumers deduplicate by the `key` field (at-least-once).
  */
 import { readFileSync } from 'node:fs';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { EdgeRecord } from '../../core/record.js';
 import type { DrainKeys, MqttConfig } from '../config.js';
 import { probeTcp } from '../probe.js';
 import type { Sink, WriteResult } from '../sink.js';
-import { fillTemplate, toMessages } from './topics.js';
+import { DEFAULT_RECORDS_PER_MESSAGE, encodeBatch, FORMAT_PROPERTIES } from './encoding.js';
+import { fillTemplate } from './topics.js';
 
 export type MqttSinkOptions = Omit<MqttConfig, keyof DrainKeys>;
 
@@ -58,6 +59,7 @@ export class MqttSink implements Sink {
       connectTimeout: o.connect_timeout_ms,
       reconnectPeriod: 0,
       queueQoSZero: false,
+      protocolVersion: o.protocol_version,
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : o.password_file ? { password: readFileSync(o.password_file, 'utf8').trim() } : {}),
       will: { topic: this.statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
@@ -107,9 +109,11 @@ export class MqttSink implements Sink {
     const client = this.client;
     if (!client?.connected) throw new Error('mqtt: not connected');
     const results: WriteResult[] = new Array(batch.length);
-    const messages = toMessages(batch, this.options.topics, this.options.records_per_message);
+    const format = this.options.payload_format;
+    const messages = await encodeBatch(batch, this.options.topics, format, this.options.records_per_message ?? DEFAULT_RECORDS_PER_MESSAGE[format]);
+    const properties = this.options.protocol_version === 5 ? FORMAT_PROPERTIES[format] : undefined;
     await Promise.all(messages.map(async (m) => {
-      const failure = await this.publish(client, m.topic, m.payload, false).then(() => undefined, (err: Error) => err.message);
+      const failure = await this.publish(client, m.topic, m.payload, false, this.options.publish_timeout_ms, properties).then(() => undefined, (err: Error) => err.message);
       for (const i of m.indices) results[i] = failure === undefined ? { status: 'delivered' } : { status: 'retry', reason: failure };
     }));
     // A connection that died under the whole batch: throw, so the loop reconnects right away.
@@ -126,7 +130,7 @@ export class MqttSink implements Sink {
   }
 
   /** Resolves on the broker's acknowledgement; rejects on close, error or timeout. */
-  private publish(client: MqttClient, topic: string, payload: string, retain: boolean, timeoutMs = this.options.publish_timeout_ms): Promise<void> {
+  private publish(client: MqttClient, topic: string, payload: string | Buffer, retain: boolean, timeoutMs = this.options.publish_timeout_ms, properties?: IClientPublishOptions['properties']): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const settle = (err?: Error): void => {
@@ -140,7 +144,7 @@ export class MqttSink implements Sink {
       const onClose = (reason: string): void => settle(new Error(reason));
       const timer = setTimeout(() => settle(new Error(`no acknowledgement within ${timeoutMs} ms`)), timeoutMs);
       this.inflight.add(onClose);
-      client.publish(topic, payload, { qos: this.options.qos, retain }, (err) => settle(err ?? undefined));
+      client.publish(topic, payload, { qos: this.options.qos, retain, ...(properties ? { properties } : {}) }, (err) => settle(err ?? undefined));
     });
   }
 

@@ -3,12 +3,25 @@
  * false, QoS 1 subscription) that records every key it receives, so messages published while it
  * was reconnecting after a broker restart are still delivered to it.
  */
+import { gunzipSync } from 'node:zlib';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { mqttSchema } from '../config.js';
 import type { MosquittoServer } from './mosquitto.js';
+import { fromTable } from './encoding.js';
 import { MqttSink } from './sink.js';
+
+/** Records of one message in any payload_format (gzip'd payloads start with 1f 8b). */
+export function decodePayload(payload: Buffer): Array<{ key: string }> {
+  if (payload[0] !== 0x1f || payload[1] !== 0x8b) {
+    const parsed = JSON.parse(payload.toString()) as { key: string } | Array<{ key: string }>;
+    return Array.isArray(parsed) ? parsed : [parsed];
+  }
+  const text = gunzipSync(payload).toString();
+  if (text.startsWith('{"format":')) return fromTable(JSON.parse(text) as { columns: string[][]; rows: unknown[][] }) as Array<{ key: string }>;
+  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { key: string });
+}
 
 export function mqttSinkFor(server: MosquittoServer, gatewayId = 'gw-test', log: Logger = pino({ level: 'silent' }), extra: Record<string, unknown> = {}): MqttSink {
   const config = mqttSchema.parse({ url: server.url, connect_timeout_ms: 2000, publish_timeout_ms: 5000, client_id: `ev-edge-${gatewayId}-${Math.random().toString(36).slice(2, 8)}`, ...extra });
@@ -35,8 +48,7 @@ export class MqttCollector {
       }
       if (packet.retain) return;
       collector.messages++;
-      const parsed = JSON.parse(text) as { key: string } | Array<{ key: string }>;
-      for (const r of Array.isArray(parsed) ? parsed : [parsed]) {
+      for (const r of decodePayload(payload)) {
         collector.counts.set(r.key, (collector.counts.get(r.key) ?? 0) + 1);
         collector.order.push(r.key);
       }
