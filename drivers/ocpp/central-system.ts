@@ -7,7 +7,8 @@
  *   (unknown idTag -> Invalid; past expiry -> Expired); transaction ids are unique across restarts
  *   (seconds since 2020 or the last id + 1, whichever is larger).
  * - 2.0.1: the same for BootNotification, Heartbeat, StatusNotification, MeterValues; Authorize and
- *   TransactionEvent check idTokens against the same list (the station issues transaction ids).
+ *   TransactionEvent check idTokens against the same list (the station issues transaction ids);
+ *   NotifyEvent, NotifyReport and NotifyMonitoringReport are acknowledged (problems, temperatures).
  *   TransactionEvent.conf carries no totalCost: the gateway knows no tariff.
  * Every other action gets NotImplemented (the library's answer for a method without a handler):
  * the gateway cannot keep firmware, diagnostics, reservations or data transfers it has no use for.
@@ -58,6 +59,11 @@ export function serveCentralSystem(session: ChargerSession, config: OcppConfig, 
     };
     answer('Authorize', (p) => ({ idTokenInfo: idTokenInfo(p) }));
     answer('TransactionEvent', (p) => (p.idToken ? { idTokenInfo: idTokenInfo(p) } : {}));
+    // Device-model reports: problems, temperatures and the units they are in (NotifyEvent.conf and
+    // the two report confirmations are empty objects in the 2.0.1 schemas).
+    answer('NotifyEvent', () => ({}));
+    answer('NotifyReport', () => ({}));
+    answer('NotifyMonitoringReport', () => ({}));
   } else {
     answer('Authorize', (p) => ({ idTagInfo: idTagInfo(p.idTag as string) }));
     answer('StartTransaction', (p) => ({ transactionId: nextTransactionId(now()), idTagInfo: idTagInfo(p.idTag as string) }));

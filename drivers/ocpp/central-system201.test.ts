@@ -10,7 +10,11 @@ import { RawChargePoint } from './testdata/peer.js';
 const rig = testRig();
 const t = (minute: number) => new Date(Date.UTC(2026, 5, 1, 12, minute)).toISOString();
 const register = (minute: number, wh: number) => [{ timestamp: t(minute), sampledValue: [{ value: wh, measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }];
-// (2.0.1 has no Temperature measurand: a station reports temperatures through its device model.)
+// 2.0.1 has no Temperature measurand: a station reports temperatures and problems through NotifyEvent.
+let eventId = 0;
+const ev = (minute: number, component: Record<string, unknown>, variable: string, actualValue: string, extra: Record<string, unknown> = {}) => ({
+  eventId: ++eventId, timestamp: t(minute), trigger: 'Alerting', actualValue, eventNotificationType: 'HardWiredMonitor', component, variable: { name: variable }, ...extra,
+});
 
 async function setUp(): Promise<RawChargePoint> {
   rig.endpoint = await startConnectors(
@@ -47,9 +51,52 @@ describe('OCPP standalone central system (2.0.1) with an independent station', (
     expect(chargerOf(rig.endpoint!.ctx('CP1.1')).every((r) => r.sessionCount === 0)).toBe(true);
   });
 
+  it('maps NotifyEvent problems, their clearing, temperatures and AvailabilityState into EVSE records', async () => {
+    const cs = await setUp();
+    const notify = async (seqNo: number, eventData: unknown[]) => (await cs.call('NotifyEvent', { generatedAt: t(seqNo), seqNo, eventData }))![2];
+    // The station says its control cabinet sensor reports in Kelvin: those temperatures are refused.
+    expect((await cs.call('NotifyReport', { requestId: 1, generatedAt: t(0), seqNo: 0, reportData: [
+      { component: { name: 'TemperatureSensor', instance: 'Cabinet' }, variable: { name: 'Temperature' }, variableAttribute: [{ value: '300' }], variableCharacteristics: { unit: 'K', dataType: 'decimal', supportsMonitoring: true } },
+    ] }))![2]).toEqual({});
+    expect(chargerOf(rig.endpoint!.ctx('CP1.2'))).toEqual([]);
+
+    // Periodic temperature of EVSE 2's sensor, no unit (Celsius): a reading, no problem.
+    expect(await notify(0, [ev(1, { name: 'TemperatureSensor', evse: { id: 2 } }, 'Temperature', '41.5', { trigger: 'Periodic', eventNotificationType: 'PreconfiguredMonitor' })])).toEqual({});
+    // The EVSE's hard-wired over-temperature monitor fires, and the EVSE goes Faulted.
+    await notify(1, [
+      ev(2, { name: 'EVSE', evse: { id: 2 } }, 'Temperature', '78.0', { techCode: 'OT-17', variableMonitoringId: 5 }),
+      ev(2, { name: 'EVSE', evse: { id: 2 } }, 'AvailabilityState', 'Faulted', { trigger: 'Delta', eventNotificationType: 'HardWiredNotification', cause: eventId }),
+    ]);
+    // The Kelvin sensor (station-wide): refused and counted, nothing recorded from it.
+    await notify(2, [ev(3, { name: 'TemperatureSensor', instance: 'Cabinet' }, 'Temperature', '351.2', { trigger: 'Periodic' })]);
+    // A problem of EVSE 1's connector without a techCode.
+    await notify(3, [ev(4, { name: 'Connector', evse: { id: 1, connectorId: 1 } }, 'Problem', 'true', { eventNotificationType: 'HardWiredNotification' })]);
+    // Back to normal: the over-temperature clears, the EVSE is Available again.
+    await notify(4, [
+      ev(5, { name: 'EVSE', evse: { id: 2 } }, 'Temperature', '59.5', { cleared: true, variableMonitoringId: 5 }),
+      ev(5, { name: 'EVSE', evse: { id: 2 } }, 'AvailabilityState', 'Available', { trigger: 'Delta' }),
+    ]);
+    await notify(5, [ev(6, { name: 'Connector', evse: { id: 1, connectorId: 1 } }, 'Problem', 'false', { cleared: true })]);
+
+    const evse2 = rig.endpoint!.ctx('CP1.2');
+    expect(chargerOf(evse2)).toEqual([
+      { temperatureC: 41.5, errorCodes: [], sessionCount: 0 },
+      { connectorStatus: 'Faulted', temperatureC: 78, errorCodes: ['HighTemperature'], vendorErrorCode: 'OT-17', sessionCount: 0 },
+      { connectorStatus: 'Faulted', errorCodes: ['HighTemperature'], vendorErrorCode: 'OT-17', sessionCount: 0 },
+      { connectorStatus: 'Available', temperatureC: 59.5, errorCodes: [], sessionCount: 0 },
+    ]);
+    expect(evse2.readings.map((r) => r.ts)).toEqual([1, 2, 3, 5].map((m) => Date.parse(t(m))));
+    expect(chargerOf(rig.endpoint!.ctx('CP1.1'))).toEqual([
+      { errorCodes: [], sessionCount: 0 },
+      { errorCodes: ['OtherError'], vendorErrorCode: 'Connector.Problem', sessionCount: 0 },
+      { errorCodes: [], sessionCount: 0 },
+    ]);
+    expect(rig.endpoint!.ctx('CP1.1').reasonCounts()).toEqual({ unknown_unit: 1 });
+  });
+
   it('answers NotImplemented for what it cannot honour and a 1.6 action on a 2.0.1 connection', async () => {
     const cs = await setUp();
-    expect((await cs.sendText(JSON.stringify([2, 'n-1', 'NotifyEvent', { generatedAt: t(0), seqNo: 0, eventData: [] }])))?.slice(0, 3)).toEqual([4, 'n-1', 'NotImplemented']);
+    expect((await cs.sendText(JSON.stringify([2, 'n-1', 'SecurityEventNotification', { type: 'TamperDetectionActivated', timestamp: t(0) }])))?.slice(0, 3)).toEqual([4, 'n-1', 'NotImplemented']);
     expect((await cs.sendText(JSON.stringify([2, 'n-2', 'StartTransaction', { connectorId: 1, idTag: 'CARD-1', meterStart: 0, timestamp: t(0) }])))?.slice(0, 3)).toEqual([4, 'n-2', 'NotImplemented']);
     expect(rig.endpoint!.ctx('CP1.1').reasonCounts()).toEqual({ not_implemented: 2 });
   });

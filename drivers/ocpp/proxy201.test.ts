@@ -62,6 +62,35 @@ describe('OCPP proxy (2.0.1) between independent peers', () => {
     expect(readings.every((r) => r.errorCodes === undefined)).toBe(true);
   });
 
+  it('taps NotifyEvent the CSMS confirmed: station-wide problems, a too-cold alert, a Fahrenheit sensor refused', async () => {
+    const { csms, cs } = await setUp();
+    const item = (eventId: number, minute: number, component: Record<string, unknown>, variable: string, actualValue: string, extra: Record<string, unknown> = {}) => ({
+      eventId, timestamp: t(minute), trigger: 'Alerting', actualValue, eventNotificationType: 'CustomMonitor', component, variable: { name: variable }, ...extra,
+    });
+    await cs.call('NotifyReport', { requestId: 3, generatedAt: t(0), seqNo: 0, reportData: [
+      { component: { name: 'TemperatureSensor', evse: { id: 1 } }, variable: { name: 'Temperature' }, variableAttribute: [{ value: '70' }], variableCharacteristics: { unit: 'Fahrenheit', dataType: 'decimal', supportsMonitoring: true } },
+    ] });
+    await cs.call('NotifyMonitoringReport', { requestId: 4, generatedAt: t(0), seqNo: 0, monitor: [
+      { component: { name: 'ChargingStation' }, variable: { name: 'Temperature' }, variableMonitoring: [{ id: 9, transaction: false, value: -20, type: 'LowerThreshold', severity: 4 }] },
+    ] });
+    await cs.call('NotifyEvent', { generatedAt: t(1), seqNo: 0, eventData: [
+      item(1, 1, { name: 'ChargingStation' }, 'Temperature', '-23.5', { variableMonitoringId: 9 }),
+      item(2, 1, { name: 'TemperatureSensor', evse: { id: 1 } }, 'Temperature', '21', { trigger: 'Periodic' }),
+      item(3, 1, { name: 'PowerContactor', evse: { id: 7 } }, 'Problem', 'true', { techCode: 'PC-3' }),
+    ] });
+    await cs.call('NotifyEvent', { generatedAt: t(2), seqNo: 1, eventData: [item(4, 2, { name: 'ChargingStation' }, 'Temperature', '-5', { variableMonitoringId: 9, cleared: true })] });
+
+    // Frames reach the CSMS unchanged; the records follow its (empty) confirmations.
+    expect(csms.log.filter((e) => e.frame[0] === 2).map((e) => e.text)).toEqual(cs.sent.map((s) => JSON.stringify([2, s.id, s.action, s.payload])));
+    const station = { errorCodes: ['OtherError'], vendorErrorCode: 'ChargingStation.Temperature', sessionCount: 0 };
+    // Too cold is not 1.6's HighTemperature. The station's temperature applies to every EVSE; EVSE 1's
+    // own sensor (21, in Fahrenheit) is refused, not converted, so -23.5 stands for both.
+    const records = [{ temperatureC: -23.5, ...station }, { temperatureC: -5, errorCodes: [], sessionCount: 0 }];
+    expect(chargerOf(rig.endpoint!.ctx('CP1.1'))).toEqual(records);
+    expect(chargerOf(rig.endpoint!.ctx('CP1.2'))).toEqual(records);
+    expect(rig.endpoint!.ctx('CP1.1').reasonCounts()).toEqual({ unknown_unit: 1, unknown_connector: 1 });
+  });
+
   it('answers 2.0.1 schema violations itself and forwards none of them', async () => {
     const { csms, cs } = await setUp();
     const before = csms.log.length;

@@ -8,13 +8,16 @@
  *   transaction's chargingState gives Charging, SuspendedEV or SuspendedEVSE; Occupied with no
  *   transaction or with EVConnected/Idle (1.6 would say Preparing or Finishing, 2.0.1 does not
  *   tell which) leaves the status out.
- * - errorCodes and temperatureC are never set: 2.0.1 has no error code in StatusNotification and
- *   no Temperature measurand (both come as NotifyEvent / device-model variables, not mapped yet),
- *   so a 2.0.1 record does not claim "no errors".
+ * - errorCodes, vendorErrorCode and temperatureC come from NotifyEvent (device-model201.ts): 2.0.1
+ *   has no error code in StatusNotification and no Temperature measurand. errorCodes is left out
+ *   until the station's first NotifyEvent (before it, its problems are unknown, not "none"), and
+ *   from then on is on every reading (the scoring counts onsets between consecutive readings).
+ * - AvailabilityState from NotifyEvent sets the EVSE's status as StatusNotification does.
  * - Meter values use the 1.6 rules (measurands.ts) after applying unitOfMeasure's multiplier.
  * - A session counts once per transactionId the CSMS confirmed with eventType Started.
  */
-import type { ConnectorStatus } from '../../core/record.js';
+import type { ChargerErrorCode, ConnectorStatus } from '../../core/record.js';
+import { DeviceModel201, type EventData201 } from './device-model201.js';
 import { meterSignals, MeterValueError, type MeterSignals, type MeterValue } from './measurands.js';
 import { parseTime, TapBase, type TappedReading } from './tap-base.js';
 
@@ -38,10 +41,12 @@ interface EvseState {
 }
 
 const DIRECT: Record<string, ConnectorStatus> = { Available: 'Available', Reserved: 'Reserved', Unavailable: 'Unavailable', Faulted: 'Faulted' };
+const AVAILABILITY: readonly string[] = ['Available', 'Occupied', 'Reserved', 'Unavailable', 'Faulted'];
 const WHILE_OCCUPIED: Record<string, ConnectorStatus> = { Charging: 'Charging', SuspendedEV: 'SuspendedEV', SuspendedEVSE: 'SuspendedEVSE' };
 
 export class ChargingStationTap201 extends TapBase<EvseState> {
   private readonly transactions = new Map<string, { evse: number; startWh?: number }>();
+  private readonly model = new DeviceModel201((p) => this.problems.push(p));
 
   protected fresh(): EvseState {
     return { sessions: 0 };
@@ -67,9 +72,35 @@ export class ChargingStationTap201 extends TapBase<EvseState> {
       case 'Heartbeat':
       case 'BootNotification':
         return this.numbers().map((n) => this.reading(n, {}));
+      case 'NotifyEvent':
+        return this.notifyEvent(req.eventData as EventData201[]);
+      case 'NotifyReport':
+        this.model.learnReport(req.reportData as Parameters<DeviceModel201['learnReport']>[0]);
+        return [];
+      case 'NotifyMonitoringReport':
+        this.model.learnMonitors(req.monitor as Parameters<DeviceModel201['learnMonitors']>[0]);
+        return [];
       default:
         return [];
     }
+  }
+
+  private notifyEvent(items: EventData201[]): TappedReading[] {
+    const out = new Map<number, { ts: number; temperatureC?: number }>();
+    for (const u of this.model.event(items)) {
+      if (u.place !== 0 && !this.slot(u.place)) {
+        this.unknownSlot(u.place);
+        continue;
+      }
+      // The station as a whole (place 0) concerns every EVSE.
+      for (const n of u.place === 0 ? this.numbers() : [u.place]) {
+        if (u.availability !== undefined && n === u.place && AVAILABILITY.includes(u.availability)) this.slot(n)!.reported = u.availability as EvseState['reported'];
+        const prev = out.get(n);
+        const temperatureC = Math.max(prev?.temperatureC ?? -Infinity, u.temperatureC ?? -Infinity);
+        out.set(n, { ts: Math.max(prev?.ts ?? -Infinity, u.ts), ...(Number.isFinite(temperatureC) ? { temperatureC } : {}) });
+      }
+    }
+    return [...out].sort(([a], [b]) => a - b).map(([n, { ts, temperatureC }]) => this.reading(n, temperatureC !== undefined ? { temperatureC } : {}, Number.isFinite(ts) ? ts : undefined));
   }
 
   private transactionEvent(req: Record<string, unknown>): TappedReading[] {
@@ -117,7 +148,16 @@ export class ChargingStationTap201 extends TapBase<EvseState> {
   private reading(evseId: number, values: MeterSignals & { sessionEnergyWh?: number }, ts?: number): TappedReading {
     const state = this.slot(evseId)!;
     const status = state.reported === 'Occupied' ? WHILE_OCCUPIED[state.chargingState ?? ''] : state.reported && DIRECT[state.reported];
-    return this.tapped(evseId, { ...(status ? { connectorStatus: status } : {}), ...values, sessionCount: state.sessions }, ts);
+    const problems = this.model.standing(evseId);
+    const errors = this.model.heard ? { errorCodes: [...new Set(problems.map((p) => p.code))] as ChargerErrorCode[] } : {};
+    const vendor = problems.at(-1)?.vendorErrorCode;
+    return this.tapped(evseId, {
+      ...(status ? { connectorStatus: status } : {}),
+      ...values,
+      ...errors,
+      ...(vendor !== undefined ? { vendorErrorCode: vendor } : {}),
+      sessionCount: state.sessions,
+    }, ts);
   }
 
 }
