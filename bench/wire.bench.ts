@@ -67,7 +67,7 @@ for (let i = 0; i < backlog.length; i += 5000) buffer.append(backlog.slice(i, i 
 const jsonBytes = backlog.reduce((n, r) => n + JSON.stringify(r).length, 0) / backlog.length;
 
 function renamed(name: string, sink: Sink): Sink {
-  return { name, connect: () => sink.connect(), write: (b) => sink.write(b), close: () => sink.close() };
+  return { name, connect: () => sink.connect(), write: (b) => sink.write(b), probe: () => sink.probe(), close: () => sink.close() };
 }
 
 /** Drains the whole backlog through `sink`, returns bytes on the wire per record. */
