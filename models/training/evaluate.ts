@@ -4,7 +4,8 @@
  * the shipped cycle_life.onnx with onnxruntime-node, the agent's runtime, on every Severson cell and
  * checking it reproduces training's in-sample predictions. `--only NAME` writes one model's sections.
  *
- *   node dist/models/training/evaluate.js [--features tmp/training] [--only cycle_life|rul_capacity]
+ *   node dist/models/training/evaluate.js [--features tmp/training] [--only cycle_life|rul_capacity|fleet]
+ * (`--only fleet` copies only the models/fleet sections and needs no training results.)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -65,13 +66,19 @@ async function main(): Promise<void> {
   const featuresDir = resolve(argValue('--features') ?? join(root, 'tmp', 'training'));
   const modelsDir = join(root, 'models');
   const resultsPath = join(featuresDir, 'results.json');
+  const mdPath = join(modelsDir, 'EVALUATION.md');
+  const jsonPath = join(modelsDir, 'evaluation.json');
+  if (argValue('--only') === 'fleet') {
+    const fleet = upsertFleetSections(modelsDir, mdPath, jsonPath);
+    if (!fleet.length) throw new Error('models/fleet has no EVALUATION.fleet.md / evaluation.fleet.json: run npm run train:fleet');
+    console.log(`fleet models copied from models/fleet: ${fleet.join(', ')}`);
+    return;
+  }
   if (!existsSync(resultsPath)) throw new Error(`${resultsPath} not found: run \`npm run train\` first (it needs the shared data)`);
   const results = JSON.parse(readFileSync(resultsPath, 'utf8')) as TrainingResults;
   const only = argValue('--only');
-  if (only !== undefined && only !== 'cycle_life' && only !== 'rul_capacity') throw new Error(`--only ${only}: expected cycle_life or rul_capacity`);
+  if (only !== undefined && only !== 'cycle_life' && only !== 'rul_capacity') throw new Error(`--only ${only}: expected cycle_life, rul_capacity or fleet`);
   const generated = new Date().toISOString();
-  const mdPath = join(modelsDir, 'EVALUATION.md');
-  const jsonPath = join(modelsDir, 'evaluation.json');
   const want = (name: 'cycle_life' | 'rul_capacity') => {
     if (only !== undefined && only !== name) return false;
     if (!results[name]) throw new Error(`${resultsPath} has no ${name} results: train it (train.py --only ${name}) or pass --only`);
