@@ -47,7 +47,8 @@ describe('Dockerfile.arm64', () => {
     expect(runtime.findIndex((l) => l.startsWith('USER '))).toBeLessThan(runtime.findIndex((l) => l.startsWith('ENTRYPOINT')));
     expect(runtime).toContain('VOLUME ["/var/lib/ev-edge"]');
     expect(runtime.find((l) => l.startsWith('HEALTHCHECK'))).toMatch(/127\.0\.0\.1:9100\/readyz/);
-    expect(runtime).toContain('ENTRYPOINT ["node", "/opt/ev-edge/dist/agent/cli.js"]');
+    // The V8 flags the systemd unit uses too (docs/BENCHMARKS.md, footprint): a smaller young generation, one worker.
+    expect(runtime).toContain('ENTRYPOINT ["node", "--max-semi-space-size=1", "--v8-pool-size=1", "/opt/ev-edge/dist/agent/cli.js"]');
     expect(runtime.some((l) => /useradd .*--groups dialout/.test(l))).toBe(true);
   });
 
