@@ -35,7 +35,8 @@ done
 # Keep only this platform's onnxruntime binaries.
 ort="$out/node_modules/onnxruntime-node/bin"
 if [ -d "$ort" ]; then
-  platform="$(node -p 'process.platform')"; arch="$(node -p 'process.arch')"
+  # npm_config_arch: the target of a cross build (scripts/gateway-vm/arm64.sh), else this machine.
+  platform="$(node -p 'process.platform')"; arch="${npm_config_arch:-$(node -p 'process.arch')}"
   for dir in "$ort"/napi-v*/*/; do [ "$(basename "$dir")" = "$platform" ] || rm -rf "$dir"; done
   for dir in "$ort"/napi-v*/"$platform"/*/; do [ "$(basename "$dir")" = "$arch" ] || rm -rf "$dir"; done
 fi
