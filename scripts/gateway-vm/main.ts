@@ -6,14 +6,18 @@
  *
  * --short is the CI form: fewer power cuts, shorter CAN load, the same checks.
  */
-import { ensureDebianTools, ensureImage, ensureRelease, SkipError } from './prepare.js';
+import { ensureDebianTools, ensureImage, ensureRelease, releaseShare, SkipError } from './prepare.js';
 import { runSystemdScenario } from './scenario-systemd.js';
 import { runPowerCutScenario } from './scenario-powercut.js';
+import { runArm64Scenario } from './scenario-arm64.js';
 
 export interface ScenarioContext {
   short: boolean;
   imageDir: string;
+  /** The folder shared read-only with the VM: release.tar, the release scripts/build-release.sh made. */
   releaseDir: string;
+  /** The release folder itself (arm64.sh derives the arm64 release from it). */
+  releaseFolder: string;
 }
 export interface ScenarioResult { ok: boolean; [figure: string]: unknown }
 type Scenario = (ctx: ScenarioContext) => Promise<ScenarioResult>;
@@ -21,6 +25,7 @@ type Scenario = (ctx: ScenarioContext) => Promise<ScenarioResult>;
 const SCENARIOS: Record<string, Scenario> = {
   systemd: runSystemdScenario,
   powercut: runPowerCutScenario,
+  arm64: runArm64Scenario,
 };
 
 function parseArgs(argv: string[]): { short: boolean; only: string[] } {
@@ -48,7 +53,8 @@ async function main(): Promise<number> {
   try {
     if (process.platform !== 'linux') throw new SkipError('needs Linux');
     ensureDebianTools({ 'qemu-system-x86_64': 'qemu-system-x86', debootstrap: 'debootstrap', 'mkfs.ext4': 'e2fsprogs', git: 'git' });
-    ctx = { short, imageDir: ensureImage('amd64'), releaseDir: ensureRelease() };
+    const releaseFolder = ensureRelease();
+    ctx = { short, imageDir: ensureImage('amd64'), releaseFolder, releaseDir: releaseShare(releaseFolder) };
   } catch (err) {
     if (!(err instanceof SkipError)) throw err;
     for (const scenario of only) emit({ scenario, skipped: err.message });

@@ -51,17 +51,21 @@ export function ensureImage(arch: 'amd64' | 'arm64', env: NodeJS.ProcessEnv = pr
   return result.stdout.trim().split('\n').pop()!;
 }
 
+/** What goes into a release (the cache key): not the docs, the tests' data or this harness. */
+export const RELEASE_INPUTS = ['agent', 'core', 'drivers', 'models', 'sync', 'config', 'systemd', 'scripts/build-release.sh',
+  'scripts/install.sh', 'scripts/uninstall.sh', 'package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json'];
+
 /**
- * The release folder, as the README builds it (scripts/build-release.sh), cached by a hash of the
- * committed tree plus any uncommitted change, so an edit rebuilds it. $EV_EDGE_VM_RELEASE overrides.
+ * The release folder, as the README builds it (scripts/build-release.sh), cached by a hash of its
+ * inputs (committed and uncommitted), so an edit rebuilds it. $EV_EDGE_VM_RELEASE overrides.
  */
 export function ensureRelease(): string {
   // A release built elsewhere (e.g. by hand with scripts/build-release.sh) can be given directly.
   if (process.env.EV_EDGE_VM_RELEASE) return process.env.EV_EDGE_VM_RELEASE;
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 << 20 });
   const key = createHash('sha256')
-    .update(git('rev-parse', 'HEAD^{tree}'))
-    .update(git('diff', 'HEAD', '--', '.', ':!scripts/gateway-vm', ':!docs', ':!README.md'))
+    .update(git('ls-files', '-s', '--', ...RELEASE_INPUTS))
+    .update(git('diff', 'HEAD', '--', ...RELEASE_INPUTS))
     .update(process.version)
     .digest('hex').slice(0, 16);
   const out = join(cacheDir, `release-${process.arch}-${key}`);
@@ -74,4 +78,17 @@ export function ensureRelease(): string {
   if (result.status !== 0) throw new Error('scripts/build-release.sh failed');
   renameSync(staging, out);
   return out;
+}
+
+/**
+ * The folder the VM mounts read-only: the release as one tar file. Reading thousands of small
+ * files over 9p under TCG takes many minutes; one sequential file takes seconds.
+ */
+export function releaseShare(release: string): string {
+  const share = `${release}.share`;
+  if (existsSync(join(share, 'release.tar'))) return share;
+  mkdirSync(share, { recursive: true });
+  execFileSync('tar', ['-C', release, '-cf', join(share, 'release.tar.part'), '.']);
+  renameSync(join(share, 'release.tar.part'), join(share, 'release.tar'));
+  return share;
 }

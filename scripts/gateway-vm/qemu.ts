@@ -23,6 +23,7 @@ export interface VmOptions {
   /** The run's own copy of the image's disk.raw (the harness copies it; power cuts reuse it). */
   disk: string;
   jobDir: string;
+  /** Shared read-only as tag "release": holds release.tar (prepare.ts releaseShare). */
   releaseDir?: string;
   /** guest port -> host port on 127.0.0.1. */
   forwards?: Record<number, number>;

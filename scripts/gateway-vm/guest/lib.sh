@@ -28,13 +28,14 @@ wait_until() {
   done
 }
 
-# The README's install, step for step: the release folder built by scripts/build-release.sh on
-# the host (same Debian, same architecture), copied to /tmp/ev-edge-release, then its install.sh.
+# The README's install, step for step: the release folder built by scripts/build-release.sh (on
+# the host: same Debian, same architecture, so the same addons a gateway would compile) lands in
+# /tmp/ev-edge-release (shared as one tar: small files over 9p are slow under TCG), then its
+# install.sh.
 install_release() {
-  mkdir -p /mnt/release
+  mkdir -p /mnt/release /tmp/ev-edge-release
   mountpoint -q /mnt/release || mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro release /mnt/release
-  rm -rf /tmp/ev-edge-release
-  cp -a /mnt/release /tmp/ev-edge-release
+  tar -C /tmp/ev-edge-release -xf /mnt/release/release.tar
   /tmp/ev-edge-release/scripts/install.sh "$@"
 }
 

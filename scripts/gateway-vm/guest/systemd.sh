@@ -16,8 +16,13 @@ install_release --no-start; check install $?
 install -m 0640 -g ev-edge /mnt/job/config.yaml /etc/ev-edge/config.yaml
 install -d -m 0755 /etc/ev-edge/dbc && install -m 0644 /mnt/job/data/*.dbc /etc/ev-edge/dbc/
 t0=$(date +%s.%N)
-systemctl start ev-edge.service; check start $?
+systemctl start ev-edge.service; rc=$?
 t1=$(date +%s.%N)
+check start $rc
+if [ $rc -ne 0 ]; then
+  systemctl status ev-edge.service --no-pager -l | head -20; journalctl -u ev-edge --no-pager | tail -20
+  exit 1
+fi
 # Type=notify: `systemctl start` returns once READY=1 arrived; ActiveState=active proves it.
 [ "$(unit_prop Type)" = notify ] && [ "$(unit_prop ActiveState)" = active ] && [ "$(unit_prop SubState)" = running ]
 check ready_via_sd_notify $? "\"seconds_to_ready\":$(echo "$t1 - $t0" | bc -l 2>/dev/null || python3 -c "print(round($t1-$t0,1))")"
