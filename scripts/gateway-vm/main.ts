@@ -10,6 +10,7 @@ import { ensureDebianTools, ensureImage, ensureRelease, releaseShare, SkipError 
 import { runSystemdScenario } from './scenario-systemd.js';
 import { runPowerCutScenario } from './scenario-powercut.js';
 import { runArm64Scenario } from './scenario-arm64.js';
+import { runCanScenario } from './scenario-can.js';
 
 export interface ScenarioContext {
   short: boolean;
@@ -25,6 +26,7 @@ type Scenario = (ctx: ScenarioContext) => Promise<ScenarioResult>;
 const SCENARIOS: Record<string, Scenario> = {
   systemd: runSystemdScenario,
   powercut: runPowerCutScenario,
+  can: runCanScenario,
   arm64: runArm64Scenario,
 };
 

@@ -35,6 +35,7 @@ async function powerCuts(ctx: ScenarioContext, synchronous: 'full' | 'normal', c
   }, { SYNCHRONOUS: synchronous, PG_PORT: pg.port, CUTS: cuts });
   const witness = new Witness(apiPort);
   const bootSeconds: number[] = [];
+  let journalReplays = 0;
   try {
     for (let boot = 1; boot <= cuts + 1; boot++) {
       // restrict=off: the guest must reach PostgreSQL on 10.0.2.2 (QEMU's NAT to host loopback).
@@ -48,6 +49,8 @@ async function powerCuts(ctx: ScenarioContext, synchronous: 'full' | 'normal', c
         throw new Error(`boot ${boot}: the agent did not come up (see ${job.outDir})`);
       }
       bootSeconds.push(Math.round((Date.now() - vm.startedAt) / 1000));
+      // The initrd's fsck prints this when it replays the ext4 journal (QEMU rewrites the console log each boot).
+      if (readFileSync(join(job.outDir, 'console.log'), 'latin1').includes('recovering journal')) journalReplays++;
       if (lastBoot) {
         await Promise.race([vm.exited, sleep(180_000)]);
         await vm.powerCut();
@@ -58,8 +61,9 @@ async function powerCuts(ctx: ScenarioContext, synchronous: 'full' | 'normal', c
       await sleep(4000 + Math.random() * 8000);
       await vm.powerCut();
       witness.stop();
+      process.stderr.write(`gateway-vm powercut (${synchronous}): cut ${boot}/${cuts}, ${witness.seen.size} records witnessed so far\n`);
     }
-    return await verify(job.checks(), job.outDir, pg, witness, cuts, bootSeconds);
+    return { ...(await verify(job.checks(), job.outDir, pg, witness, cuts, bootSeconds)), ext4_journal_replays: journalReplays };
   } finally {
     witness.stop();
     await pg.destroy();
