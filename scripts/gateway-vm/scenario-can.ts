@@ -34,8 +34,17 @@ for m in can.ASCReader(sys.argv[1]):
   await waitForExit(vm, 30 * 60_000, 'can scenario');
   const result = summarize(job.checks(), job.outDir);
 
-  // Reference: every signal value on the captured bus, decoded by ev-edge decode.
-  const decoded = execFileSync('node', [join(repoRoot, 'dist', 'agent', 'cli.js'), 'decode', '--dbc', dbc, join(job.outDir, 'candump.log')], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+  const { hardware, compared, decodedFrames, mismatches } = compareWithBus(job.outDir, dbc);
+  const ok = result.ok && hardware > 0 && compared > 0 && mismatches.length === 0;
+  return { ...result, ok, hardware_records: hardware, values_compared: compared, decoded_frames: decodedFrames, values_not_on_bus: mismatches.slice(0, 10), frame_loss: 'not measured: the agent has no received-frames counter' };
+}
+
+/**
+ * Every value of a `hardware` record (kona-records.jsonl, dumped from the buffer in the VM) must be
+ * one `ev-edge decode` read from a frame of the candump capture of the same bus.
+ */
+export function compareWithBus(outDir: string, dbc: string): { hardware: number; compared: number; decodedFrames: number; mismatches: string[] } {
+  const decoded = execFileSync('node', [join(repoRoot, 'dist', 'agent', 'cli.js'), 'decode', '--dbc', dbc, join(outDir, 'candump.log')], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
   const seen = new Map<string, Set<number>>();
   for (const line of decoded.split('\n').filter(Boolean)) {
     const frame = JSON.parse(line) as { message: string; signals: Record<string, number> };
@@ -44,18 +53,19 @@ for m in can.ASCReader(sys.argv[1]):
     }
   }
   let hardware = 0;
+  let compared = 0;
   const mismatches: string[] = [];
-  for (const line of readFileSync(join(job.outDir, 'kona-records.jsonl'), 'utf8').split('\n').filter(Boolean)) {
+  for (const line of readFileSync(join(outDir, 'kona-records.jsonl'), 'utf8').split('\n').filter(Boolean)) {
     const record = JSON.parse(line) as { source: string; battery?: Record<string, unknown> };
     if (record.source !== 'hardware') continue;
     hardware++;
     for (const [field, signal] of Object.entries(FIELDS)) {
       const value = record.battery?.[field];
       if (typeof value !== 'number') continue;
+      compared++;
       const values = seen.get(signal) ?? seen.get(signal.split('.')[1]!);
       if (!values?.has(value)) mismatches.push(`${field}=${value}`);
     }
   }
-  const ok = result.ok && hardware > 0 && mismatches.length === 0;
-  return { ...result, ok, hardware_records: hardware, decoded_frames: decoded.split('\n').filter(Boolean).length, values_not_on_bus: mismatches.slice(0, 10), frame_loss: 'not measured: the agent has no received-frames counter' };
+  return { hardware, compared, decodedFrames: decoded.split('\n').filter(Boolean).length, mismatches };
 }
