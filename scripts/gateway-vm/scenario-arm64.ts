@@ -1,7 +1,8 @@
 /**
  * Scenario 5: the release cross-built for arm64 (arm64.sh) runs the built-in default config under
  * qemu-user emulation (QEMU >= 8.1): it reaches /readyz, produces records from both simulated
- * devices, loads every ONNX model through onnxruntime's arm64 binary and stops cleanly on SIGTERM.
+ * devices, loads every ONNX model through onnxruntime's arm64 binary and stops cleanly on SIGTERM;
+ * then the buffer and ONNX test files pass on the arm64 Node (arm64-tests.sh).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,13 +47,19 @@ export async function runArm64Scenario(ctx: ScenarioContext): Promise<ScenarioRe
     const readyz = ready ? await (await fetch(`http://127.0.0.1:${port}/readyz`)).json() as { models: { state?: string }[] } : { models: [] };
     agent.kill('SIGTERM');
     const code = await Promise.race([exited, sleep(120_000).then(() => 'timeout' as const)]);
+    // The buffer (with its SIGKILL crash test) and ONNX test files on the arm64 Node.
+    const tests = spawnSync('bash', [join(harnessDir, 'arm64-tests.sh'), release, nodedir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 40 * 60_000 });
+    const summary = /(\d+) passed, (\d+) failed/.exec(tests.stdout ?? '');
+    const testsPassed = Number(summary?.[1] ?? 0);
+    const testsFailed = summary ? Number(summary[2]) : null;
     const recordsPerDevice = Object.fromEntries(devices.devices.map((d) => [d.id, d.telemetry?.seq ?? 0]));
     const ok = arch.startsWith('arm64') && ready && devices.devices.length > 0 && devices.devices.every((d) => (d.telemetry?.seq ?? 0) > 0)
-      && readyz.models.length > 0 && readyz.models.every((m) => m.state === 'ready') && code === 0;
+      && readyz.models.length > 0 && readyz.models.every((m) => m.state === 'ready') && code === 0
+      && tests.status === 0 && testsFailed === 0 && testsPassed > 0;
     return {
       ok, node: arch, qemu: spawnSync('qemu-aarch64', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0],
       seconds_to_ready: readySeconds, newest_seq: recordsPerDevice, predictions: predictions.predictions.length,
-      models: readyz.models, exit_on_sigterm: code, ...(ok ? {} : { stderr: stderr.slice(-1500) }),
+      models: readyz.models, exit_on_sigterm: code, arm64_tests: { passed: testsPassed, failed: testsFailed, log: '$EV_EDGE_VM_CACHE/arm64-tests.log' }, ...(ok ? {} : { stderr: stderr.slice(-1500) }),
     };
   } finally {
     agent.kill('SIGKILL');
