@@ -59,7 +59,7 @@ export async function runArm64Scenario(ctx: ScenarioContext): Promise<ScenarioRe
     return {
       ok, node: arch, qemu: spawnSync('qemu-aarch64', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0],
       seconds_to_ready: readySeconds, newest_seq: recordsPerDevice, predictions: predictions.predictions.length,
-      models: readyz.models, exit_on_sigterm: code, arm64_tests: { passed: testsPassed, failed: testsFailed, log: '$EV_EDGE_VM_CACHE/arm64-tests.log' }, ...(ok ? {} : { stderr: stderr.slice(-1500) }),
+      models: readyz.models, exit_on_sigterm: code, arm64_tests: { passed: testsPassed, failed: testsFailed, exit: tests.status, signal: tests.signal, error: tests.error?.message, stderr: (tests.stderr ?? '').slice(-500), log: '$EV_EDGE_VM_CACHE/arm64-tests.log' }, ...(ok ? {} : { stderr: stderr.slice(-1500) }),
     };
   } finally {
     agent.kill('SIGKILL');
