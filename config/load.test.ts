@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -131,6 +131,10 @@ describe('config', () => {
     writeFileSync(join(dir, 'EV_EDGE__HTTP__TOKEN'), 'from-credential-file\n');
     writeFileSync(join(dir, 'unrelated'), 'ignored');
     expect(loadConfig(undefined, { CREDENTIALS_DIRECTORY: dir }).http.token).toBe('from-credential-file');
+    // The unit loads /etc/ev-edge/credentials as one folder: systemd prefixes each file's name with the ID.
+    rmSync(join(dir, 'EV_EDGE__HTTP__TOKEN'));
+    writeFileSync(join(dir, 'ev-edge_EV_EDGE__HTTP__TOKEN'), 'from-credential-folder\n');
+    expect(loadConfig(undefined, { CREDENTIALS_DIRECTORY: dir }).http.token).toBe('from-credential-folder');
     // The environment wins over a credential file.
     expect(loadConfig(undefined, { CREDENTIALS_DIRECTORY: dir, EV_EDGE__HTTP__TOKEN: 'from-environment' }).http.token).toBe('from-environment');
   });

@@ -21,6 +21,8 @@ export class ConfigError extends Error {
 
 /** Secrets and endpoints come from the environment: EV_EDGE__SINKS__MQTT__PASSWORD=... sets sinks.mqtt.password. */
 export const ENV_PREFIX = 'EV_EDGE__';
+/** The credential ID systemd/ev-edge.service loads /etc/ev-edge/credentials under. */
+const CREDENTIAL_FOLDER_PREFIX = 'ev-edge_';
 
 export function envOverrides(env: NodeJS.ProcessEnv): Array<{ path: string[]; value: unknown; name: string }> {
   const out: Array<{ path: string[]; value: unknown; name: string }> = [];
@@ -122,7 +124,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
 
 /**
  * systemd credentials (LoadCredential=NAME:PATH) arrive as files in $CREDENTIALS_DIRECTORY. A file
- * named like an override (EV_EDGE__SINKS__MQTT__PASSWORD) is applied as that override, so secrets
+ * named like an override (EV_EDGE__SINKS__MQTT__PASSWORD, or ev-edge_EV_EDGE__... when the unit
+ * loads the credentials folder as a whole) is applied as that override, so secrets
  * never sit in the config file or the unit's environment. The environment wins on a clash.
  */
 export function withCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -136,7 +139,10 @@ export function withCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     throw new ConfigError(dir, [`${dir}: cannot read systemd credentials: ${(err as Error).message}`]);
   }
   for (const name of names) {
-    if (name.startsWith(ENV_PREFIX)) merged[name] = readFileSync(join(dir, name), 'utf8').replace(/\r?\n$/, '');
+    // LoadCredential=ID:/a/folder names each file's credential ID_FILENAME: the unit loads
+    // /etc/ev-edge/credentials that way, so an "ev-edge_" prefix is dropped.
+    const key = name.startsWith(CREDENTIAL_FOLDER_PREFIX) ? name.slice(CREDENTIAL_FOLDER_PREFIX.length) : name;
+    if (key.startsWith(ENV_PREFIX)) merged[key] = readFileSync(join(dir, name), 'utf8').replace(/\r?\n$/, '');
   }
   return { ...merged, ...env };
 }

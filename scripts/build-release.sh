@@ -29,11 +29,14 @@ for d in drivers/*/; do
   cp -a "$d"*.yaml "$d"README.md "$out/drivers/$name/" 2>/dev/null || true
   [ -d "$d/maps" ] && cp -a "$d/maps" "$out/drivers/$name/"
 done
-(cd "$out" && npm ci --omit=dev --no-audit --no-fund)
+# The release has no TypeScript compiler (a dev dependency): drop the `prepare` build, which npm ci
+# would otherwise run after installing and fail on ("tsc: not found"). dist/ is already built.
+(cd "$out" && npm pkg delete scripts.prepare && npm ci --omit=dev --no-audit --no-fund)
 # Keep only this platform's onnxruntime binaries.
 ort="$out/node_modules/onnxruntime-node/bin"
 if [ -d "$ort" ]; then
-  platform="$(node -p 'process.platform')"; arch="$(node -p 'process.arch')"
+  # npm_config_arch: the target of a cross build (scripts/gateway-vm/arm64.sh), else this machine.
+  platform="$(node -p 'process.platform')"; arch="${npm_config_arch:-$(node -p 'process.arch')}"
   for dir in "$ort"/napi-v*/*/; do [ "$(basename "$dir")" = "$platform" ] || rm -rf "$dir"; done
   for dir in "$ort"/napi-v*/"$platform"/*/; do [ "$(basename "$dir")" = "$arch" ] || rm -rf "$dir"; done
 fi

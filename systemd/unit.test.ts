@@ -27,6 +27,7 @@ describe.skipIf(!hasAnalyze)('ev-edge.service (skipped without systemd-analyze: 
     }
     expect(text).toMatch(/^RestrictAddressFamilies=.*AF_CAN/m);
     expect(text).toMatch(/^SystemCallFilter=@system-service$/m);
-    expect(text).toMatch(/^LoadCredential=EV_EDGE__/m);
+    // One folder, not one line per secret: a LoadCredential= whose file is missing fails the unit.
+    expect(text).toMatch(/^LoadCredential=ev-edge:\/etc\/ev-edge\/credentials$/m);
   });
 });

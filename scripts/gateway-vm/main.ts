@@ -1,0 +1,84 @@
+/**
+ * `npm run gateway-vm [-- --short] [-- --only systemd,powercut,...]`: the agent on a real Debian
+ * VM (QEMU, systemd as PID 1), installed as the README tells a user. Prints one JSON line per
+ * scenario ({"scenario", "ok", ...figures}) and exits 1 if any failed. A scenario this machine
+ * cannot run prints {"scenario", "skipped": reason} and does not fail the run.
+ *
+ * --short is the CI form: fewer power cuts, shorter CAN load, the same checks.
+ */
+import { ensureDebianTools, ensureImage, ensureRelease, releaseShare, SkipError } from './prepare.js';
+import { runSystemdScenario } from './scenario-systemd.js';
+import { runPowerCutScenario } from './scenario-powercut.js';
+import { runArm64Scenario } from './scenario-arm64.js';
+import { runCanScenario } from './scenario-can.js';
+
+export interface ScenarioContext {
+  short: boolean;
+  imageDir: string;
+  /** The folder shared read-only with the VM: release.tar, the release scripts/build-release.sh made. */
+  releaseDir: string;
+  /** The release folder itself (arm64.sh derives the arm64 release from it). */
+  releaseFolder: string;
+}
+export interface ScenarioResult { ok: boolean; [figure: string]: unknown }
+type Scenario = (ctx: ScenarioContext) => Promise<ScenarioResult>;
+
+const SCENARIOS: Record<string, Scenario> = {
+  systemd: runSystemdScenario,
+  powercut: runPowerCutScenario,
+  can: runCanScenario,
+  arm64: runArm64Scenario,
+};
+
+function parseArgs(argv: string[]): { short: boolean; only: string[] } {
+  let short = false;
+  let only = Object.keys(SCENARIOS);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--short') short = true;
+    else if (arg === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (arg.startsWith('--only=')) only = arg.slice(7).split(',').filter(Boolean);
+    else throw new Error(`unknown option ${arg} (--short, --only NAME[,NAME])`);
+  }
+  const unknown = only.filter((name) => !(name in SCENARIOS));
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  return { short, only };
+}
+
+function emit(line: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+async function main(): Promise<number> {
+  const { short, only } = parseArgs(process.argv.slice(2));
+  let ctx: ScenarioContext;
+  try {
+    if (process.platform !== 'linux') throw new SkipError('needs Linux');
+    ensureDebianTools({ 'qemu-system-x86_64': 'qemu-system-x86', debootstrap: 'debootstrap', 'mkfs.ext4': 'e2fsprogs', git: 'git' });
+    const releaseFolder = ensureRelease();
+    ctx = { short, imageDir: ensureImage('amd64'), releaseFolder, releaseDir: releaseShare(releaseFolder) };
+  } catch (err) {
+    if (!(err instanceof SkipError)) throw err;
+    for (const scenario of only) emit({ scenario, skipped: err.message });
+    return 0;
+  }
+  let failed = 0;
+  for (const name of only) {
+    const started = Date.now();
+    try {
+      const result = await SCENARIOS[name]!(ctx);
+      emit({ scenario: name, ...result, short, wall_s: Math.round((Date.now() - started) / 1000) });
+      if (!result.ok) failed++;
+    } catch (err) {
+      if (err instanceof SkipError) { emit({ scenario: name, skipped: err.message }); continue; }
+      failed++;
+      emit({ scenario: name, ok: false, error: err instanceof Error ? err.message : String(err), wall_s: Math.round((Date.now() - started) / 1000) });
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+main().then((code) => { process.exitCode = code; }, (err) => {
+  process.stderr.write(`gateway-vm: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 2;
+});
