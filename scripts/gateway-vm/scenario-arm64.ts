@@ -46,7 +46,9 @@ export async function runArm64Scenario(ctx: ScenarioContext): Promise<ScenarioRe
     const devices = ready ? await (await fetch(`http://127.0.0.1:${port}/api/devices`)).json() as { devices: { id: string; telemetry: { seq: number; source: string } | null }[] } : { devices: [] };
     const readyz = ready ? await (await fetch(`http://127.0.0.1:${port}/readyz`)).json() as { models: { state?: string }[] } : { models: [] };
     agent.kill('SIGTERM');
-    const code = await Promise.race([exited, sleep(120_000).then(() => 'timeout' as const)]);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), 120_000); })]);
+    clearTimeout(timer);
     // The buffer (with its SIGKILL crash test) and ONNX test files on the arm64 Node.
     const tests = spawnSync('bash', [join(harnessDir, 'arm64-tests.sh'), release, nodedir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 40 * 60_000 });
     const summary = /(\d+) passed, (\d+) failed/.exec(tests.stdout ?? '');

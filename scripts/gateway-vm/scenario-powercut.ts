@@ -57,7 +57,10 @@ async function powerCuts(ctx: ScenarioContext, synchronous: 'full' | 'normal', c
       // The initrd's fsck prints this when it replays the ext4 journal (QEMU rewrites the console log each boot).
       if (readFileSync(join(job.outDir, 'console.log'), 'latin1').includes('recovering journal')) journalReplays++;
       if (lastBoot) {
-        await Promise.race([vm.exited, sleep(180_000)]);
+        // The guest powers off by itself; a timer that is cleared so it cannot hold the process open.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([vm.exited, new Promise((r) => { timer = setTimeout(r, 180_000); })]);
+        clearTimeout(timer);
         await vm.powerCut();
         break;
       }
