@@ -104,7 +104,16 @@ describe.each(protocols)('$name streaming parser properties', ({ name, spec, fra
     fc.assert(
       fc.property(noisyBytes(spec), frame, (bytes, f) => {
         const frames = parseAll(spec, [bytes, f]);
-        expect(frames.at(-1)).toEqual(f);
+        const last = frames.at(-1);
+        if (last && !last.equals(f)) {
+          // A one-byte checksum passes 1 in 256 false starts: garbage plus the frame's first bytes can
+          // form a valid frame (seen: Daly A5 A1 DC 08 + a real frame). That frame must then start in
+          // the garbage, i.e. the parser did not invent bytes; no checksum can tell it apart.
+          const stream = Buffer.concat([Buffer.from(bytes), f]);
+          expect(stream.indexOf(last)).toBeLessThan(bytes.length);
+          return;
+        }
+        expect(last).toEqual(f);
       }),
       { numRuns: 150 },
     );
