@@ -21,9 +21,11 @@
  * - `seq` is per device, assigned in the inserting transaction from device_seq_v1.next_seq, which
  *   is updated in that same transaction: seqs are assigned gap-free, never reused (rows deleted
  *   later do not give their seq back) and survive restarts. key = idempotencyKey(gateway, device,
- *   seq), so a re-send after a crash carries the same key and sinks deduplicate it.
- * - A gap in the seqs a sink receives therefore means the cap dropped telemetry (see below) or the
- *   sink itself dead-lettered records; nothing else (a sink added later simply starts at the oldest
+ *   seq), so a re-send after a crash carries the same key and sinks deduplicate it. With
+ *   `synchronous: normal` a power cut rolls next_seq back; seqs.ts keeps seqs unique anyway (an
+ *   fsynced floor), at the price of a gap after the cut.
+ * - A gap in the seqs a sink receives therefore means the cap dropped telemetry (see below), the
+ *   sink itself dead-lettered records, or (`normal` only) a power cut; nothing else (a sink added later simply starts at the oldest
  *   retained row). Per device, seq order equals id order, so UNIQUE(device_id, seq) doubles as the
  *   (device, newest first) index `recent()` reads: one index fewer on every insert.
  * - The stored payload is the full EdgeRecord JSON (with seq and key): sinks get exactly what was
@@ -87,6 +89,7 @@ import { SinkCursors } from './cursors.js';
 import { BufferReadOnlyError } from './errors.js';
 import { HistorySampler } from './history.js';
 import { openDatabase, T } from './schema.js';
+import { currentBootId, DeviceSeqs } from './seqs.js';
 import type { AppendResult, BufferedRecord, BufferOptions, BufferStats, DropReason } from './types.js';
 
 export type * from './types.js';
@@ -105,8 +108,9 @@ export class RecordBuffer {
   private readonly cap: SizeCap;
   private readonly history: HistorySampler;
   private readonly clock: Clock;
+  private readonly seqs: DeviceSeqs;
   private readonly s: Record<
-    | 'nextSeq' | 'setSeq' | 'insert' | 'addDrop' | 'oldestTs' | 'newestTs' | 'drops' | 'recent'
+    | 'insert' | 'addDrop' | 'oldestTs' | 'newestTs' | 'drops' | 'recent'
     | 'recentTyped' | 'maxId' | 'retention' | 'dlSinks' | 'dlPrune' | 'checkpoint',
     Stmt
   >;
@@ -120,10 +124,8 @@ export class RecordBuffer {
     this.cursors = new SinkCursors(db, [...new Set(options.sinks)], this.counter);
     this.cap = new SizeCap(db, options.maxBytes);
     this.history = new HistorySampler(db);
+    this.seqs = new DeviceSeqs(db, options.synchronous);
     this.s = {
-      nextSeq: db.prepare(`SELECT next_seq AS n FROM ${T.deviceSeq} WHERE device_id = ?`),
-      setSeq: db.prepare(`INSERT INTO ${T.deviceSeq} (device_id, next_seq) VALUES (?, ?)
-        ON CONFLICT (device_id) DO UPDATE SET next_seq = excluded.next_seq`),
       insert: db.prepare(`INSERT INTO ${T.records} (device_id, seq, type, ts, payload) VALUES (?, ?, ?, ?, ?)`),
       addDrop: db.prepare(`INSERT INTO ${T.dropCounts} (reason, type, count) VALUES (?, ?, ?)
         ON CONFLICT (reason, type) DO UPDATE SET count = count + excluded.count`),
@@ -148,7 +150,12 @@ export class RecordBuffer {
     const db = openDatabase({ path: options.path, synchronous: options.synchronous, readOnly });
     try {
       const buffer = new RecordBuffer(db, options);
-      if (!readOnly) db.transaction(() => buffer.cursors.sync()).immediate();
+      if (!readOnly) {
+        db.transaction(() => {
+          buffer.cursors.sync();
+          buffer.seqs.opened(options.bootId ?? currentBootId());
+        }).immediate();
+      }
       return buffer;
     } catch (err) {
       db.close();
@@ -160,6 +167,7 @@ export class RecordBuffer {
   append(records: PendingRecord[]): AppendResult {
     this.writable('append');
     if (records.length === 0) return { accepted: [], dropped: [] };
+    this.seqs.reserve(records.map((record) => record.deviceId));
     return this.db.transaction(() => this.appendInTransaction(records)).immediate();
   }
 
@@ -170,7 +178,7 @@ export class RecordBuffer {
     const invalid = new Map<string, number>();
     for (const record of records) {
       const seq = wellFormed(record)
-        ? nextSeq.get(record.deviceId) ?? (this.s.nextSeq.get(record.deviceId) as { n: number } | undefined)?.n ?? 1
+        ? nextSeq.get(record.deviceId) ?? this.seqs.next(record.deviceId)
         : undefined;
       const edge = seq === undefined ? undefined : sequenced(record, seq);
       const payload = edge === undefined ? undefined : serialise(edge);
@@ -185,7 +193,7 @@ export class RecordBuffer {
       nextSeq.set(record.deviceId, seq + 1);
       accepted.push(edge);
     }
-    for (const [deviceId, next] of nextSeq) this.s.setSeq.run(deviceId, next);
+    for (const [deviceId, next] of nextSeq) this.seqs.setNext(deviceId, next);
     this.counter.add(ids.length);
     this.cursors.appended(ids.length);
     const dropped: AppendResult['dropped'] = [];
@@ -300,7 +308,9 @@ export class RecordBuffer {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    if (this.options.readOnly !== true) this.seqs.closing();
+    this.db.close();
   }
 
   private writable(operation: string): void {

@@ -22,9 +22,11 @@ export const T = {
   deadLetters: 'dead_letters_v1',
   dropCounts: 'drop_counts_v1',
   counters: 'counters_v1',
+  seqFloor: 'seq_floor_v1',
 } as const;
 
-const META = 'buffer_meta';
+/** The one unversioned table: key/value facts about the file (schema_version, seqs.ts's boot id). */
+export const META = 'buffer_meta';
 
 /** The WAL is truncated back to this after a checkpoint, so a burst does not keep its disk. */
 const JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024;
@@ -65,6 +67,10 @@ CREATE TABLE IF NOT EXISTS ${T.deadLetters} (
   at        INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ${T.deadLetters}_sink ON ${T.deadLetters} (sink, dl_id);
+CREATE TABLE IF NOT EXISTS ${T.seqFloor} (
+  device_id TEXT PRIMARY KEY,
+  floor     INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ${T.counters} (
   name  TEXT PRIMARY KEY,
   value INTEGER NOT NULL

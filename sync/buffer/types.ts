@@ -32,6 +32,8 @@ export interface BufferOptions {
    * every mutating method throws. A missing file is an error rather than created.
    */
   readOnly?: boolean;
+  /** Extension: the kernel boot id (seqs.ts); tests inject one to simulate a reboot. Default: Linux's. */
+  bootId?: string;
 }
 
 /** A stored record and its row id (monotonic, never reused: AUTOINCREMENT). */
