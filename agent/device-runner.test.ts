@@ -27,6 +27,7 @@ class PluggableDriver implements Driver {
     this.timer = setInterval(() => {
       if (!this.present || !this.answering) return ctx.setState('stale');
       ctx.emit({ source: 'hardware', body: { type: 'battery', battery: { packVoltageV: 400 } } });
+      ctx.countInputs({ frames_received: 3, frames_decoded: 2 });
     }, 10);
   }
   async stop(): Promise<void> {
@@ -87,6 +88,11 @@ describe('device runner', () => {
     await waitFor(() => runner.currentState === 'stale', 'stale');
     await waitFor(() => records.at(-1)?.source === 'simulator' && runner.currentState === 'fallback', 'back to simulator');
     const text = await metrics.registry.metrics();
+    // What the hardware driver counted reaches evedge_driver_inputs_total, per device and input.
+    const received = Number(/evedge_driver_inputs_total\{device="pack-x",input="frames_received"\} (\d+)/.exec(text)?.[1]);
+    const decoded = Number(/evedge_driver_inputs_total\{device="pack-x",input="frames_decoded"\} (\d+)/.exec(text)?.[1]);
+    expect(received).toBeGreaterThan(0);
+    expect(decoded * 3).toBe(received * 2);
     expect(text).toMatch(/evedge_device_source_switches_total\{device="pack-x",to="hardware"\} 1/);
     expect(text).toMatch(/evedge_device_source_switches_total\{device="pack-x",to="simulator"\} 1/);
   });

@@ -194,6 +194,9 @@ export class DeviceRunner {
         metrics.driverErrors.inc({ device: device.id, reason });
         this.burst.warn(reason, 'driver reported a problem', { reason, detail: describe(detail) });
       },
+      countInputs: (counts: Readonly<Record<string, number>>) => {
+        for (const [input, n] of Object.entries(counts)) if (n > 0) metrics.driverInputs.inc({ device: device.id, input }, n);
+      },
       setState: (state: DriverState) => {
         if (isCurrent()) this.setState(state === 'running' && fallback ? 'fallback' : state);
       },

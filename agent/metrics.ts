@@ -15,6 +15,7 @@ export class AgentMetrics {
   readonly buffered: Counter<'device' | 'type'>;
   readonly dropped: Counter<'reason' | 'type'>;
   readonly driverErrors: Counter<'device' | 'reason'>;
+  readonly driverInputs: Counter<'device' | 'input'>;
   readonly sourceSwitches: Counter<'device' | 'to'>;
   readonly componentFailures: Counter<'component'>;
   readonly bufferRows: Gauge;
@@ -53,6 +54,7 @@ export class AgentMetrics {
     this.buffered = counter('evedge_records_buffered_total', 'Records committed to the SQLite buffer (accepted).', ['device', 'type']);
     this.dropped = counter('evedge_records_dropped_total', 'Records dropped, by documented reason.', ['reason', 'type']);
     this.driverErrors = counter('evedge_driver_errors_total', 'Bad input and I/O problems reported by drivers, by reason.', ['device', 'reason']);
+    this.driverInputs = counter('evedge_driver_inputs_total', 'Inputs a driver received, by kind (e.g. CAN frames_received, frames_decoded).', ['device', 'input']);
     this.sourceSwitches = counter('evedge_device_source_switches_total', 'Switches between hardware and simulator fallback.', ['device', 'to']);
     this.componentFailures = counter('evedge_component_failures_total', 'Failures of isolated components (a driver, a sink, scoring).', ['component']);
     this.bufferRows = gauge('evedge_buffer_rows', 'Rows in the SQLite buffer.');

@@ -48,6 +48,12 @@ export interface DriverContext {
    * 'port_closed'). The agent counts every call and logs once per burst, not once per frame.
    */
   reportError(reason: string, detail?: unknown): void;
+  /**
+   * Add to the device's input counts (e.g. CAN `frames_received`), exported as
+   * `evedge_driver_inputs_total{device,input}` so that losses can be found by comparing with what
+   * the bus or port says it carried. Count locally and hand over per tick and on stop, not per frame.
+   */
+  countInputs(counts: Readonly<Record<string, number>>): void;
   /** Report a state change (e.g. 'stale' when the device stops answering). */
   setState(state: DriverState): void;
 }

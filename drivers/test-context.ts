@@ -11,6 +11,7 @@ export class RecordingContext implements DriverContext {
   readonly readings: DriverReading[] = [];
   readonly errors: Array<{ reason: string; detail?: unknown }> = [];
   readonly states: DriverState[] = [];
+  readonly inputs: Record<string, number> = {};
   readonly log = pino({ level: 'silent' });
 
   constructor(
@@ -25,6 +26,10 @@ export class RecordingContext implements DriverContext {
 
   reportError(reason: string, detail?: unknown): void {
     this.errors.push({ reason, detail });
+  }
+
+  countInputs(counts: Readonly<Record<string, number>>): void {
+    for (const [input, n] of Object.entries(counts)) this.inputs[input] = (this.inputs[input] ?? 0) + n;
   }
 
   setState(state: DriverState): void {

@@ -59,6 +59,8 @@ describe.skipIf(!HAVE_CAN_DATA)(`replaying the real Kona log through the driver$
     // Every id in the log but the two OBD-II diagnostic frames (0x7E4 request, 0x7EC answer) is in the DBC.
     expect(driver.stats?.decodedFrames).toBe(541);
     expect([...(driver.stats?.unknownIds ?? [])]).toEqual([[0x7e4, 1], [0x7ec, 1]]);
+    // evedge_driver_inputs_total: python-can reads 543 data frames in this log.
+    expect(ctx.inputs).toEqual({ frames_received: 543, frames_decoded: 541, frames_unknown_id: 2 });
   });
 
   it('paces frames on the monotonic clock at speed 1 and 4, with the same records as full speed', async () => {

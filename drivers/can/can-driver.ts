@@ -37,6 +37,9 @@ export class CanDriver implements Driver {
   private state: DriverState | undefined;
   private decoder: CanDecoder | undefined;
   private stopping = false;
+  /** Frames since the last hand-over to ctx.countInputs (per tick: a counter per frame would cost more than decoding). */
+  private unreported = { frames_received: 0, frames_decoded: 0, frames_unknown_id: 0 };
+  private reportTo: DriverContext | undefined;
 
   constructor(private readonly options: CanDriverOptions) {}
 
@@ -66,9 +69,15 @@ export class CanDriver implements Driver {
     const decoder = new CanDecoder(db, { onlySignals: mapping.wants });
     this.decoder = decoder;
     const assembler = new SignalAssembler(mapping, ctx.deviceKind, config.signal_max_age_ms);
+    const counts = this.unreported;
+    this.reportTo = ctx;
     const onFrame = (frame: CanFrame, atMs: number): void => {
+      counts.frames_received++;
       const decoded = decoder.decode(frame);
-      if (decoded) assembler.update(decoded, atMs);
+      if (decoded) {
+        counts.frames_decoded++;
+        assembler.update(decoded, atMs);
+      } else if (decoder.messageFor(frame.id, frame.extended) === undefined) counts.frames_unknown_id++;
     };
     this.stopping = false;
     this.setState(ctx, 'starting');
@@ -127,9 +136,18 @@ export class CanDriver implements Driver {
     this.live = undefined;
     await this.replay?.stop();
     this.replay = undefined;
+    this.reportInputs();
+  }
+
+  private reportInputs(): void {
+    const counts = this.unreported;
+    if (!this.reportTo || counts.frames_received === 0) return;
+    this.reportTo.countInputs({ ...counts });
+    counts.frames_received = counts.frames_decoded = counts.frames_unknown_id = 0;
   }
 
   private cut(ctx: DriverContext, body: ReturnType<SignalAssembler['snapshot']>, source: 'replay' | 'hardware', ts?: number): void {
+    this.reportInputs();
     if (!body) {
       this.setState(ctx, 'stale');
       return;

@@ -18,6 +18,7 @@ function context(clock: Clock, kind: 'battery' | 'charger' = 'battery') {
     log: { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger,
     emit: (r) => readings.push(r),
     reportError: (reason) => errors.push(reason),
+    countInputs: () => undefined,
     setState: (s) => states.push(s),
   };
   return { ctx, readings, states, errors };
