@@ -2,7 +2,8 @@
  * A SunSpec 802 battery (no temperatures, no full capacity) read over Modbus TCP from an independent
  * server (pymodbus) and scored with the committed models: it gets predictions from its first
  * readings, each naming the inputs it lacks, with low confidence; the models that cannot score it
- * say so in evedge_scoring_skipped_total and one log line per device, model and reason.
+ * say so in evedge_scoring_skipped_total and one log line per device, model and reason. anomaly_pack
+ * scores the cell-voltage group alone (the battery reports no temperatures) and is not skipped.
  * Readings are stamped one minute apart (the stage scores each model at most once per minute of
  * record time), the values are the server's.
  */
@@ -58,6 +59,18 @@ describe.skipIf(!havePymodbus)('scoring a SunSpec 802 battery read from pymodbus
       expect(pack[0]?.basis).toEqual({ historyH: 0, missingInputs: ['temp_mean_ewma_24h', 'c_rate_ewma_1h', 'temp_rise_c', 'temp_spread_c'], confidence: 'low' });
       expect(pack.at(-1)?.basis?.historyH).toBeCloseTo(4 / 60, 3);
       for (const p of pack) expect(p.outputs.failure_probability).toBeGreaterThanOrEqual(0);
+      // anomaly_pack (2.0.0, trained with absent inputs) scores the one group whose observation the
+      // battery reports, cell-voltage spread, and names the absent inputs and observations; nothing
+      // stands in for the temperatures (no thermal or sensor z).
+      const anomaly = predictions.filter((p) => p.model === 'anomaly_pack');
+      expect(anomaly.length).toBe(5);
+      for (const p of anomaly) {
+        expect(Object.keys(p.outputs).sort()).toEqual(['anomaly_score', 'anomaly_type', 'z_cell_voltage']);
+        expect(p.outputs.anomaly_type).toBe(2);
+        expect(p.outputs.anomaly_score).toBe(Math.abs(p.outputs.z_cell_voltage as number));
+        expect(p.basis?.missingInputs).toEqual(['c_rate', 'c_rate_ewma_10m', 'c_rate_ewma_1h', 'temp_mean_ewma_24h', 'temp_rise_c', 'temp_spread_c']);
+        expect(p.basis?.confidence).toBe('low');
+      }
       // Every prediction says what it rests on, the maintenance pseudo-model included.
       expect(predictions.every((p) => p.basis !== undefined)).toBe(true);
       // rul_capacity needs the pack's capacity (full capacity or SoH x nominal): this map has neither nominal nor full capacity.
@@ -65,6 +78,8 @@ describe.skipIf(!havePymodbus)('scoring a SunSpec 802 battery read from pymodbus
       const skipped = (await registry.getSingleMetric('evedge_scoring_skipped_total')?.get())?.values ?? [];
       const reasons = skipped.filter((v) => v.value > 0).map((v) => `${String(v.labels.model)}:${String(v.labels.reason)}`).sort();
       expect(reasons).toContain('rul_capacity:missing_input');
+      // anomaly_pack 1.0.0 required every input and skipped this battery (anomaly_pack:missing_input).
+      expect(reasons.filter((r) => r.startsWith('anomaly_pack:'))).toEqual([]);
       const skipLines = lines.filter((l) => l.device === 'pack-sunspec' && l.reason !== undefined);
       // One line per device, model and reason, however many batches skipped it.
       expect(new Set(skipLines.map((l) => `${String(l.model)}/${String(l.reason)}`)).size).toBe(skipLines.length);

@@ -1,9 +1,11 @@
 """Evaluation of anomaly_pack on a labelled simulated fleet, each fault type separately.
 
-Score per row exactly as the scoring stage does (models/scoring/postprocess.ts):
-z_k = (observed_k - expected_k) / sigma_k, score = max_k |z_k|, type = argmax. Alarm episodes use
-the stage's hysteresis (start when score > threshold, end when score has stayed <= clear for
-clear_after_s).
+Score per row exactly as the scoring stage does (models/scoring/basis.ts, postprocess.ts): a row
+lacking a required input of the card is not scored; any other absent input goes to the model as
+NaN; z_k = (observed_k - expected_k) / sigma_k for every group whose observation exists (an absent
+observation has no z and nothing stands in for it), score = max_k |z_k|, type = argmax (no group
+observed: not scored). Alarm episodes use the stage's hysteresis (start when score > threshold, end
+when score has stayed <= clear for clear_after_s).
 
 - detection rate: share of injected faults with score > threshold at some row within 48 h after
   onset (sampled every 10 min);
@@ -26,22 +28,55 @@ EXPECTED_GROUP = {"cooling_failure": "thermal", "sensor_stuck": "temp_sensor", "
                   "internal_short": "cell_voltage"}
 
 
-def scores(d, regs, sigma, inputs, observed):
-    X = np.column_stack([d[n] for n in inputs])
-    Y = np.column_stack([d[n] for n in observed])
-    ok = ~np.isnan(X).any(axis=1) & ~np.isnan(Y).any(axis=1)
+def with_history(d):
+    """Adds the stage's history_h_24 (models/scoring/features.ts): rows start at the device's first record."""
+    d["history_h_24"] = np.minimum(d["t_s"] / 3600.0, 24.0)
+    return d
+
+
+def scores(d, predict, sigma, inputs, observed, required=(), absent=()):
+    """Per row (score, type index) as the stage computes them; NaN / -1 where the stage would not
+    score. `predict(X float32) -> [N, K]` expected values; `absent` columns (inputs or observations)
+    are treated as not reported by the device."""
+    col = lambda n: np.full(len(d["t_s"]), np.nan) if n in absent else np.asarray(d[n], dtype=np.float64)  # noqa: E731
+    X = np.column_stack([col(n) for n in inputs])
+    Y = np.column_stack([col(n) for n in observed])
+    req = [inputs.index(n) for n in required]
+    ok = ~np.isnan(X[:, req]).any(axis=1) if req else np.ones(len(X), dtype=bool)
     Z = np.full(Y.shape, np.nan)
-    Xf = X[ok].astype(np.float32)  # the model sees float32, as onnxruntime does
-    for k, reg in enumerate(regs):
-        Z[ok, k] = (Y[ok, k] - reg.predict(Xf)) / sigma[k]
+    if ok.any():
+        Z[ok] = (Y[ok] - predict(X[ok].astype(np.float32))) / np.asarray(sigma)  # the model sees float32, as onnxruntime does
     absz = np.abs(Z)
-    score = np.where(ok, np.nanmax(np.where(ok[:, None], absz, 0), axis=1), np.nan)
-    kind = np.where(ok, np.argmax(np.where(ok[:, None], absz, -1), axis=1), -1)
+    scored = ~np.isnan(absz).all(axis=1)
+    score = np.full(len(X), np.nan)
+    kind = np.full(len(X), -1)
+    score[scored] = np.nanmax(absz[scored], axis=1)
+    kind[scored] = np.nanargmax(absz[scored], axis=1)
     return score, kind
 
 
-def evaluate_anomaly(d, regs, sigma, inputs, observed, groups, threshold, clear, clear_after_s=0.0):
-    score, kind = scores(d, regs, sigma, inputs, observed)
+def episode_starts(t, s, threshold, clear, clear_after_s):
+    """Boolean per row: an alarm episode starts here (models/scoring/alarms.ts hysteresis)."""
+    out = np.zeros(len(t), dtype=bool)
+    on, since = False, None
+    for i, (ti, si) in enumerate(zip(t, s)):
+        if np.isnan(si):
+            continue
+        if not on and si > threshold:
+            on, since, out[i] = True, None, True
+        elif on and si <= clear:
+            since = ti if since is None else since
+            if ti - since >= clear_after_s:
+                on = False
+        elif on:
+            since = None
+    return out
+
+
+def evaluate_anomaly(d, score, kind, groups, threshold, clear, clear_after_s=0.0, fault_types=None):
+    """Per-fault-type detection and false alarms from per-row (score, kind) of `scores`; only faults
+    in `fault_types` (default: all of EXPECTED_GROUP) are counted."""
+    fault_types = set(fault_types or EXPECTED_GROUP)
     per_type = {}
     false_alarms, clean_days = 0, 0.0
     for device in np.unique(d["device"]):
@@ -51,24 +86,11 @@ def evaluate_anomaly(d, regs, sigma, inputs, observed, groups, threshold, clear,
         faults = onsets(d["fault_onsets"][m[0]])
         first = min([start for _, start in faults], default=np.inf)
         clean_end = min(first, t.max())
-        if clean_end > DAY:
+        if clean_end > DAY and not np.isnan(s).all():
             clean_days += (clean_end - DAY) / DAY
-        active, clear_since = False, None
-        for ti, si in zip(t, s):
-            if np.isnan(si):
-                continue
-            if not active and si > threshold:
-                active, clear_since = True, None
-                if DAY <= ti < first:
-                    false_alarms += 1
-            elif active and si <= clear:
-                clear_since = ti if clear_since is None else clear_since
-                if ti - clear_since >= clear_after_s:
-                    active = False
-            elif active:
-                clear_since = None
+        false_alarms += int((episode_starts(t, s, threshold, clear, clear_after_s) & (t >= DAY) & (t < first)).sum())
         for ftype, start in faults:
-            if ftype not in EXPECTED_GROUP or start > t.max():
+            if ftype not in fault_types or start > t.max():
                 continue
             r = per_type.setdefault(ftype, {"faults": 0, "detected": 0, "delays_s": [], "type_match": 0, "types": {}})
             r["faults"] += 1

@@ -6,6 +6,8 @@ so every number in the Markdown is the measured one.
 import json
 import os
 
+from report_anomaly import anomaly_section
+
 here = os.path.dirname(os.path.abspath(__file__))
 r = json.load(open(os.path.join(here, "evaluation.fleet.json")))
 lines = ["# Fleet models: evaluation on simulated fleets", "",
@@ -28,39 +30,6 @@ def history_table(m, key_all, key_absent, absent_label):
         out.append(f"| {bucket} | {v['rows']} | {v['positive_rate']} | {v['roc_auc']} | {v['brier']} | {v['brier_of_base_rate']} | "
                    f"{a.get('roc_auc', '')} | {a.get('brier', '')} |")
     return out + [""]
-
-
-def anomaly_history_table(m):
-    """anomaly_pack by hours of history (models/fleet/anomaly_history.py; the shipped model, not retrained)."""
-    if "by_history_hours" not in m:
-        return []
-    same = m["evaluation_fleet_same_data"]
-    s802 = m["sunspec_802"]
-    out = ["### anomaly_pack by hours of history", "",
-           f"Source: {m['by_history_source']}. Alarm episodes belong to the band they start in; false alarms start before the "
-           f"device's first fault of any kind (here from t = 0); precision = alarms starting while a scored fault is active / "
-           f"(those + false alarms); ROC AUC of the score on rows with a scored fault active against fault-free rows; faults "
-           f"are counted in the band of their onset. On this dataset (the generator as of this report) the full-history figures "
-           f"are {same['false_alarms']} false alarms in {same['fault_free_device_days']} fault-free device-days "
-           f"= {same['false_alarms_per_device_day']} per device-day, detection within 48 h "
-           + ", ".join(f"{k} {v['detection_rate']} (median {v['median_delay_minutes']} min)" for k, v in same["by_fault"].items())
-           + "; the card's figures above were measured on the dataset of the training day.", "",
-           "| history | rows | fault-free device-days | false alarms (per device-day) | fault-free rows above threshold | "
-           "alarms during a fault | alarm precision | fault-active rows | ROC AUC | faults with onset: detected within 48 h | median delay (min) |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for b, v in m["by_history_hours"].items():
-        out.append(f"| {b} | {v['rows']} | {v['fault_free_device_days']} | {v['false_alarms']} ({v['false_alarms_per_device_day']}) | "
-                   f"{v['fault_free_rows_above_threshold']} | {v['alarms_during_fault']} | {v['alarm_precision'] if v['alarm_precision'] is not None else '-'} | "
-                   f"{v['fault_active_rows']} | {v['roc_auc_fault_active_vs_fault_free'] or '-'} | "
-                   f"{v['detected_within_48h']} of {v['faults_with_onset']} | {v['median_delay_minutes'] if v['median_delay_minutes'] is not None else '-'} |")
-    absent = ", ".join(s802["absent_inputs"])
-    out += ["", f"Without a SunSpec 802 battery's inputs ({absent}): **not scored, in any band**. The card requires all its inputs "
-            "(confidence.required_inputs): the regressors were fitted without NaN and the exported trees have no learnt "
-            "missing-value branch, so the stage skips such a device (skip reason `missing_input`) instead of scoring it wrongly; "
-            "without temperatures two of the three observed groups (thermal, temp_sensor) would not exist either."
-            if not s802["scored"] else f"Without a SunSpec 802 battery's inputs ({absent}): scored (see the card).", "",
-            *m.get("by_history_verdict", []), ""]
-    return out
 
 
 def calibration_table(e):
@@ -113,20 +82,8 @@ for name in ("failure_pack", "failure_charger"):
               "Calibration on the evaluation fleet (>= 24 h of history):", "", *calibration_table(e), ""]
 
 if "anomaly_pack" in r:
-    m = r["anomaly_pack"]
-    e = m["evaluation_fleet"]
-    lines += ["## anomaly_pack", "",
-              f"Alarm rule: anomaly_score > {e['threshold']} (clears at {e['clear']}). {m['sigma_rule']}.", "",
-              f"- false alarms: {e['false_alarms']} episodes in {e['fault_free_device_days']} fault-free device-days = "
-              f"**{e['false_alarms_per_device_day']} per device-day**", "",
-              "| fault | injected | detection rate (48 h) | median delay (min) | anomaly_type = expected group | types reported |",
-              "|---|---|---|---|---|---|"]
-    for fault, v in e["by_fault"].items():
-        types = ", ".join(f"{k} {n}" for k, n in sorted(v.get("reported_types", {}).items()))
-        lines.append(f"| {fault} | {v['faults']} | {v['detection_rate']} | {v['median_delay_minutes']} | "
-                     f"{v['type_match_rate']} ({v.get('expected_type', '')}) | {types} |")
-    lines += ["", *anomaly_history_table(m), "comms_loss is not scored: the device sends nothing while it lasts, so there is no model input; "
-              "the driver's `stale` state reports it.", ""]
+    lines += [*anomaly_section(r["anomaly_pack"]), "comms_loss is not scored: the device sends nothing while it lasts, so there is no "
+              "model input; the driver's `stale` state reports it.", ""]
 
 with open(os.path.join(here, "EVALUATION.fleet.md"), "w") as f:
     f.write("\n".join(lines))
