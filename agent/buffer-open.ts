@@ -10,7 +10,11 @@ import { BufferOpenError, RecordBuffer, type BufferOptions } from '../sync/buffe
 
 export function openBufferOrMoveAside(options: BufferOptions, log: Logger, now = () => Date.now()): RecordBuffer {
   try {
-    return RecordBuffer.open(options);
+    const buffer = RecordBuffer.open(options);
+    if (buffer.seqsRaisedOnOpen > 0) {
+      log.warn({ devices: buffer.seqsRaisedOnOpen }, 'buffer lost its newest commits in a power cut (synchronous: normal); those records are gone unless a sink had them, and seqs skip ahead so no idempotency key is reused');
+    }
+    return buffer;
   } catch (err) {
     if (!(err instanceof BufferOpenError) || err.reason !== 'corrupt') throw err;
     const aside = `${options.path}.corrupt-${new Date(now()).toISOString().replace(/[:.]/g, '-')}`;

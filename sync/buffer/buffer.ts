@@ -109,6 +109,8 @@ export class RecordBuffer {
   private readonly history: HistorySampler;
   private readonly clock: Clock;
   private readonly seqs: DeviceSeqs;
+  /** Devices whose seqs skipped ahead on open because a power cut took commits (`synchronous: normal`, seqs.ts). */
+  seqsRaisedOnOpen = 0;
   private readonly s: Record<
     | 'insert' | 'addDrop' | 'oldestTs' | 'newestTs' | 'drops' | 'recent'
     | 'recentTyped' | 'maxId' | 'retention' | 'dlSinks' | 'dlPrune' | 'checkpoint',
@@ -153,7 +155,7 @@ export class RecordBuffer {
       if (!readOnly) {
         db.transaction(() => {
           buffer.cursors.sync();
-          buffer.seqs.opened(options.bootId ?? currentBootId());
+          buffer.seqsRaisedOnOpen = buffer.seqs.opened(options.bootId ?? currentBootId());
         }).immediate();
       }
       return buffer;

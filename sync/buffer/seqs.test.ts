@@ -50,6 +50,7 @@ describe('RecordBuffer seqs across power cuts (synchronous: normal)', () => {
     expect(sentBeforeCut).toHaveLength(5);
 
     const rebooted = openAt(afterCut, 'boot-2');
+    expect(rebooted.seqsRaisedOnOpen).toBe(1);
     const after = append(rebooted, 5, 9);
     expect(after.map((r) => r.key).filter((key) => sentBeforeCut.includes(key))).toEqual([]);
     expect(after[0]?.seq).toBeGreaterThan(8); // past every seq used before the cut
@@ -79,6 +80,7 @@ describe('RecordBuffer seqs across power cuts (synchronous: normal)', () => {
     append(first, 3, 1);
     first.close();
     const second = openAt(path, 'boot-2');
+    expect(second.seqsRaisedOnOpen).toBe(0);
     expect(append(second, 2, 4).map((r) => r.seq)).toEqual([4, 5]);
   });
 

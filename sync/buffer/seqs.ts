@@ -59,7 +59,7 @@ export class DeviceSeqs {
       setFloor: db.prepare(`INSERT INTO ${T.seqFloor} (device_id, floor) VALUES (?, ?)
         ON CONFLICT (device_id) DO UPDATE SET floor = excluded.floor`),
       raiseToFloors: db.prepare(`INSERT INTO ${T.deviceSeq} (device_id, next_seq) SELECT device_id, floor FROM ${T.seqFloor} WHERE true
-        ON CONFLICT (device_id) DO UPDATE SET next_seq = max(next_seq, excluded.next_seq)`),
+        ON CONFLICT (device_id) DO UPDATE SET next_seq = excluded.next_seq WHERE excluded.next_seq > next_seq`),
       floorsToNext: db.prepare(`UPDATE ${T.seqFloor} SET floor = coalesce(
         (SELECT next_seq FROM ${T.deviceSeq} d WHERE d.device_id = ${T.seqFloor}.device_id), floor)`),
       bootId: db.prepare(`SELECT value FROM ${META} WHERE key = '${BOOT_KEY}'`),
@@ -67,14 +67,18 @@ export class DeviceSeqs {
     };
   }
 
-  /** Call once after opening a writable buffer, inside a transaction. */
-  opened(bootId: string): void {
+  /**
+   * Call once after opening a writable buffer, inside a transaction. Returns how many devices'
+   * next_seq was raised to its floor: more than 0 means a power cut took commits (normal mode).
+   */
+  opened(bootId: string): number {
     const stored = (this.s.bootId.get() as { value: string } | undefined)?.value;
-    if (stored !== bootId) this.s.raiseToFloors.run();
+    const raised = stored === bootId ? 0 : this.s.raiseToFloors.run().changes;
     if (this.synchronous === 'normal') this.s.setBootId.run(bootId);
     for (const row of this.db.prepare(`SELECT device_id AS d, floor AS f FROM ${T.seqFloor}`).all() as Array<{ d: string; f: number }>) {
       this.floors.set(row.d, row.f);
     }
+    return raised;
   }
 
   /**
