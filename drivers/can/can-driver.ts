@@ -15,7 +15,7 @@ import { CanDecoder, type CanFrame } from './decoder.js';
 import { CanSourceError, LogFormatError } from './errors.js';
 import { resolveMapping, SignalAssembler } from './mapping.js';
 import { ReplaySource } from './replay-source.js';
-import { loadSocketCan, openSocketCan, type LiveCapture, type SocketCanModule } from './socketcan-source.js';
+import { loadSocketCan, openSocketCan, rxFiltersFor, type LiveCapture, type SocketCanModule } from './socketcan-source.js';
 
 export interface CanDriverOptions {
   config: CanConfig;
@@ -124,6 +124,7 @@ export class CanDriver implements Driver {
         this.setState(ctx, 'failed');
       },
       this.options.loadSocketCan ?? loadSocketCan,
+      rxFiltersFor(mapping.targets.keys()),
     );
     this.timer = setInterval(() => this.cut(ctx, assembler.snapshot(ctx.clock.monotonic()), 'hardware'), intervalMs);
   }

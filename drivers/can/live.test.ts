@@ -11,7 +11,7 @@ import type { ManualClock } from '../../core/clock.js';
 import { CanDriver } from './can-driver.js';
 import { canConfigSchema } from './config.js';
 import { CanSourceError } from './errors.js';
-import { loadSocketCan, type RawChannel, type SocketCanMessage, type SocketCanModule } from './socketcan-source.js';
+import { loadSocketCan, MAX_RX_FILTERS, rxFiltersFor, type RawChannel, type SocketCanMessage, type SocketCanModule } from './socketcan-source.js';
 import { recordingContext } from './testdata/fake-context.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ev-edge-can-live-'));
@@ -23,6 +23,10 @@ class FakeChannel implements RawChannel {
   readonly listeners: { onMessage: Array<(m: SocketCanMessage) => void>; onStopped: Array<() => void> } = { onMessage: [], onStopped: [] };
   started = false;
   stopped = false;
+  filters: Array<{ id: number; mask: number }> | undefined;
+  setRxFilters(filters: Array<{ id: number; mask: number }>): void {
+    this.filters = filters;
+  }
   addListener(event: 'onMessage' | 'onStopped', listener: never): void {
     this.listeners[event].push(listener);
   }
@@ -47,6 +51,8 @@ describe('live capture through a fake socketcan module', () => {
     await driver.start(ctx);
     expect(opened).toEqual(['can7']);
     expect(channel.started).toBe(true);
+    // Only the mapped message (0x100, standard) passes the kernel's filter.
+    expect(channel.filters).toEqual([{ id: 0x100, mask: 0x800007ff }]);
     // 0x0EE8 = 3816 -> 381.6 V; 0xFFF6 = -10 -> -1.0 A, flipped by scale -1 -> +1.0 A (charging).
     channel.receive({ id: 0x100, data: Uint8Array.from([0xe8, 0x0e, 0xf6, 0xff]) });
     channel.receive({ id: 0x100, rtr: true, data: Uint8Array.from([0, 0, 0, 0]) }); // remote: ignored
@@ -68,6 +74,16 @@ describe('live capture through a fake socketcan module', () => {
     const after = ctx.readings.length;
     await new Promise((r) => setTimeout(r, 60));
     expect(ctx.readings.length).toBe(after); // the interval timer is gone
+  });
+
+  it('builds exact-match kernel filters: standard ids never match extended frames, and too many mean none', () => {
+    // linux/can.h: CAN_EFF_FLAG 0x80000000, CAN_SFF_MASK 0x7FF, CAN_EFF_MASK 0x1FFFFFFF.
+    expect(rxFiltersFor([0x542, 0x1_0000_0000 + 0x18fef100])).toEqual([
+      { id: 0x542, mask: 0x800007ff },
+      { id: 0x98fef100, mask: 0x9fffffff },
+    ]);
+    expect(rxFiltersFor([])).toBeUndefined();
+    expect(rxFiltersFor(Array.from({ length: MAX_RX_FILTERS + 1 }, (_, i) => i))).toBeUndefined();
   });
 
   it('explains a missing socketcan package with a CanSourceError', async () => {
