@@ -86,7 +86,11 @@ export function ensureRelease(): string {
  */
 export function releaseShare(release: string): string {
   const share = `${release}.share`;
-  if (existsSync(join(share, 'release.tar'))) return share;
+  const tar = join(share, 'release.tar');
+  // Rebuilt when anything in the folder is newer: an EV_EDGE_VM_RELEASE folder rebuilt in place
+  // once gave the VM the previous tar (a stale release that failed to start).
+  const stale = existsSync(tar) && execFileSync('find', [release, '-newer', tar, '-print', '-quit'], { encoding: 'utf8' }).trim() !== '';
+  if (existsSync(tar) && !stale) return share;
   mkdirSync(share, { recursive: true });
   execFileSync('tar', ['-C', release, '-cf', join(share, 'release.tar.part'), '.']);
   renameSync(join(share, 'release.tar.part'), join(share, 'release.tar'));

@@ -12,7 +12,7 @@
  * - TCG only: this machine's /dev/kvm cannot boot Debian's kernel, and CI machines may have none.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type VmArch = 'amd64' | 'arm64';
@@ -39,7 +39,16 @@ export interface Vm {
   /** A hard power cut: SIGKILL to QEMU, no flush, no shutdown. */
   powerCut(): Promise<void>;
   readonly startedAt: number;
+  /** The signal QEMU died of, if it did (SIGKILL is ours: a power cut). */
+  readonly exitSignal: NodeJS.Signals | null;
+  readonly logFile: string;
 }
+
+/**
+ * QEMU itself aborted (seen once under load: TCG's "iotlb_to_section: Assertion ... failed" during
+ * firmware boot). Not a finding about the agent: main.ts runs the scenario once more.
+ */
+export class QemuCrashError extends Error {}
 
 export function bootVm(options: VmOptions): Vm {
   const { arch, imageDir, jobDir } = options;
@@ -62,15 +71,19 @@ export function bootVm(options: VmOptions): Vm {
   ];
   if (options.releaseDir) args.push('-virtfs', `local,path=${options.releaseDir},mount_tag=release,security_model=none,id=release,readonly=on`);
   const child: ChildProcess = spawn(machine[0]!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = createWriteStream(join(jobDir, 'out', 'qemu.log'), { flags: 'a' });
+  const logFile = join(jobDir, 'out', 'qemu.log');
+  const log = createWriteStream(logFile, { flags: 'a' });
+  let exitSignal: NodeJS.Signals | null = null;
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<number | null>((resolve) => {
-    child.on('exit', (code) => resolve(code));
+    child.on('exit', (code, signal) => { exitSignal = signal; resolve(code); });
     child.on('error', (err) => { log.write(`spawn failed: ${String(err)}\n`); resolve(-1); });
   });
   return {
     exited,
+    logFile,
+    get exitSignal() { return exitSignal; },
     startedAt: Date.now(),
     async powerCut() {
       child.kill('SIGKILL');
@@ -88,6 +101,10 @@ export async function waitForExit(vm: Vm, timeoutMs: number, what: string): Prom
   if (result === 'timeout') {
     await vm.powerCut();
     throw new Error(`${what}: the VM did not power off within ${Math.round(timeoutMs / 1000)} s (killed)`);
+  }
+  if (vm.exitSignal !== null && vm.exitSignal !== 'SIGKILL') {
+    const last = readFileSync(vm.logFile, 'utf8').trim().split('\n').at(-1) ?? '';
+    throw new QemuCrashError(`${what}: QEMU died of ${vm.exitSignal}: ${last}`);
   }
   return result;
 }

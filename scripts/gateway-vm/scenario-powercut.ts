@@ -13,7 +13,7 @@ import { pgKeyCounts } from '../../sync/timescale/test-support.js';
 import { createJob } from './job.js';
 import type { ScenarioContext, ScenarioResult } from './main.js';
 import { harnessDir } from './prepare.js';
-import { bootVm } from './qemu.js';
+import { bootVm, QemuCrashError } from './qemu.js';
 import { summarize } from './scenario-systemd.js';
 import { waitForHttp, Witness } from './witness.js';
 
@@ -50,7 +50,9 @@ async function powerCuts(ctx: ScenarioContext, synchronous: 'full' | 'normal', c
       while (!existsSync(upFile) && Date.now() < deadline) await sleep(500);
       const lastBoot = boot > cuts;
       if (!existsSync(upFile) || (!lastBoot && !(await waitForHttp(`http://127.0.0.1:${apiPort}/readyz`, 120_000)))) {
+        const crashed = vm.exitSignal;
         await vm.powerCut();
+        if (crashed !== null) throw new QemuCrashError(`boot ${boot}: QEMU died of ${crashed} (see ${vm.logFile})`);
         throw new Error(`boot ${boot}: the agent did not come up (see ${job.outDir})`);
       }
       bootSeconds.push(Math.round((Date.now() - vm.startedAt) / 1000));

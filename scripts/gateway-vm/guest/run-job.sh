@@ -15,5 +15,7 @@ echo "boot $boot: system $state after $(cut -d' ' -f1 /proc/uptime)s" >> "$out/b
 export GATEWAY_VM_BOOT="$boot"
 bash /mnt/job/job.sh > "$out/job-$boot.log" 2>&1
 echo $? > "$out/rc-$boot"
+# The agent's journal of this boot, whatever happened (a unit that never started says why here).
+journalctl -b -u ev-edge --no-pager > "$out/ev-edge-boot-$boot.journal" 2>&1
 sync
 [ -e /mnt/job/keep-running ] || systemctl poweroff --no-block
