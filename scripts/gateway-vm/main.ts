@@ -4,13 +4,14 @@
  * scenario ({"scenario", "ok", ...figures}) and exits 1 if any failed. A scenario this machine
  * cannot run prints {"scenario", "skipped": reason} and does not fail the run.
  *
- * --short is the CI form: fewer power cuts, shorter CAN load, the same checks.
+ * --short is the CI form: fewer power cuts, shorter CAN load and flaky-link run, the same checks.
  */
 import { ensureDebianTools, ensureImage, ensureRelease, releaseShare, SkipError } from './prepare.js';
 import { runSystemdScenario } from './scenario-systemd.js';
 import { runPowerCutScenario } from './scenario-powercut.js';
 import { runArm64Scenario } from './scenario-arm64.js';
 import { runCanScenario } from './scenario-can.js';
+import { runNetemScenario } from './scenario-netem.js';
 
 export interface ScenarioContext {
   short: boolean;
@@ -27,6 +28,7 @@ const SCENARIOS: Record<string, Scenario> = {
   systemd: runSystemdScenario,
   powercut: runPowerCutScenario,
   can: runCanScenario,
+  netem: runNetemScenario,
   arm64: runArm64Scenario,
 };
 
