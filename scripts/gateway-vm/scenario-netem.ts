@@ -76,6 +76,7 @@ export async function runNetemScenario(ctx: ScenarioContext): Promise<ScenarioRe
     const upstream: Record<SinkName, Map<string, number>> = { timescale: await pgKeyCounts(pg, null), mqtt: mqtt.counts, kafka: kafka.counts };
     const buffer = readBuffer(job.outDir);
     const link = linkBytes(job.outDir);
+    const batches = batchCounts(job.outDir);
     const sinks: Record<string, unknown> = {};
     let sinksOk = true;
     for (const sink of SINKS) {
@@ -93,6 +94,8 @@ export async function runNetemScenario(ctx: ScenarioContext): Promise<ScenarioRe
         ok, ...progress,
         bytes_sent_per_record: leaf && progress.delivered ? Math.round(leaf.bytes / progress.delivered) : null,
         bytes_sent: leaf?.bytes, packets_sent: leaf?.packets, packets_lost_by_netem: leaf?.drops,
+        // Small batches are what makes a slow trickle cost more per record than a backlog does.
+        batches: batches[sink] ?? null, records_per_batch: batches[sink] ? Math.round((progress.delivered / batches[sink]!) * 10) / 10 : null,
         marked_delivered: delivered.size, marked_delivered_missing_upstream: missing.length, missing_examples: missing.slice(0, 3),
         pending_at_stop: buffer.keys.size - delivered.size - deadLetters, upstream_total: upstream[sink].size,
         duplicated_keys: duplicated, upstream_keys_not_in_buffer: unknown, dead_letters: deadLetters,
@@ -131,6 +134,15 @@ function readBuffer(outDir: string) {
       return new Set(ids.map((id) => keyOf.get(id)).filter((key): key is string => key !== undefined && !dead.has(key)));
     },
   };
+}
+
+/** Batches each sink sent by the end of the load (the agent's evedge_sink_batch_duration_seconds_count). */
+function batchCounts(outDir: string): Record<string, number> {
+  const file = join(outDir, 'metrics-end.txt');
+  if (!existsSync(file)) return {};
+  const counts: Record<string, number> = {};
+  for (const m of readFileSync(file, 'utf8').matchAll(/^evedge_sink_batch_duration_seconds_count\{sink="(\w+)"\} (\d+)/gm)) counts[m[1]!] = Number(m[2]);
+  return counts;
 }
 
 interface Counter { bytes: number; packets: number; drops: number }
