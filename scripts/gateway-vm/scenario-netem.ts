@@ -105,7 +105,8 @@ export async function runNetemScenario(ctx: ScenarioContext): Promise<ScenarioRe
       ...result, ok: result.ok && sinksOk,
       link: { uplink_kbit: LINK.UPLINK_KBIT, downlink_kbit: LINK.DOWNLINK_KBIT, delay_ms: LINK.DELAY_MS, jitter_ms: LINK.JITTER_MS, loss_pct: LINK.LOSS_PCT },
       formats: { timescale: 'pg protocol, write_method insert, record full', mqtt: 'table-gzip', kafka: 'zstd' },
-      load_s: loadSeconds, max_stall_allowed_s: MAX_STALL_S, records_buffered: buffer.keys.size, eth0: link.eth0, sinks,
+      load_s: loadSeconds, max_stall_allowed_s: MAX_STALL_S, records_buffered: buffer.keys.size, eth0: link.eth0,
+      downlink_packets: link.downlink ? { delivered: link.downlink.packets, lost_by_netem: link.downlink.drops } : null, sinks,
     };
   } finally {
     await mqtt.stop();
@@ -148,8 +149,8 @@ function batchCounts(outDir: string): Record<string, number> {
 interface Counter { bytes: number; packets: number; drops: number }
 
 /** tc's netem leaf counters and eth0's, from the start and end snapshots of guest/netem.sh. */
-function linkBytes(outDir: string): { leaves: Record<string, Counter>; eth0: Record<string, number> | null } {
-  const qdiscs = (when: string) => new Map((JSON.parse(readFileSync(join(outDir, `link-${when}-qdiscs.json`), 'utf8')) as ({ handle: string } & Counter)[])
+export function linkBytes(outDir: string): { leaves: Record<string, Counter>; downlink?: Counter; eth0: Record<string, number> | null } {
+  const qdiscs = (when: string, dev = 'qdiscs') => new Map((JSON.parse(readFileSync(join(outDir, `link-${when}-${dev}.json`), 'utf8')) as ({ handle: string } & Counter)[])
     .map((q) => [q.handle, q]));
   const netdev = (when: string) => {
     const line = readFileSync(join(outDir, `link-${when}-netdev.txt`), 'utf8').split('\n').find((l) => l.trim().startsWith('eth0:'));
@@ -158,12 +159,12 @@ function linkBytes(outDir: string): { leaves: Record<string, Counter>; eth0: Rec
   };
   if (!existsSync(join(outDir, 'link-end-qdiscs.json'))) return { leaves: {}, eth0: null };
   const [start, end] = [qdiscs('start'), qdiscs('end')];
+  const delta = (q: Counter, s: Counter | undefined): Counter => ({ bytes: q.bytes - (s?.bytes ?? 0), packets: q.packets - (s?.packets ?? 0), drops: q.drops - (s?.drops ?? 0) });
   const leaves: Record<string, Counter> = {};
-  for (const [handle, q] of end) {
-    const s = start.get(handle);
-    leaves[handle] = { bytes: q.bytes - (s?.bytes ?? 0), packets: q.packets - (s?.packets ?? 0), drops: q.drops - (s?.drops ?? 0) };
-  }
+  for (const [handle, q] of end) leaves[handle] = delta(q, start.get(handle));
+  // ifb0 carries the downlink: its root netem's drops are the packets lost towards the guest.
+  const [ifbStart, ifbEnd] = [[...qdiscs('start', 'ifb0').values()][0], [...qdiscs('end', 'ifb0').values()][0]];
   const [n0, n1] = [netdev('start'), netdev('end')];
   const eth0 = n0 && n1 ? Object.fromEntries(Object.entries(n1).map(([k, v]) => [k, v - n0[k as keyof typeof n0]])) : null;
-  return { leaves, eth0 };
+  return { leaves, downlink: ifbEnd && delta(ifbEnd, ifbStart), eth0 };
 }
