@@ -43,6 +43,7 @@ export async function runNetemScenario(ctx: ScenarioContext): Promise<ScenarioRe
   try {
     const job = createJob('netem', ctx.imageDir, 'netem.sh', { 'config.yaml': join(harnessDir, 'guest', 'netem-config.yaml') },
       { PG_PORT: pg.port, MQTT_PORT: mosquitto.port, KAFKA_PORT: kafka.port, LOAD_SECONDS: loadSeconds, ...LINK });
+    // Rows, for progress only: distinct keys (duplicates) are counted once, at the end.
     const pgCount = async (): Promise<number | null> => {
       try {
         const [row] = await pg.query<{ n: string }>(`SELECT (SELECT count(*) FROM ev_edge.telemetry) + (SELECT count(*) FROM ev_edge.predictions)
@@ -59,7 +60,9 @@ export async function runNetemScenario(ctx: ScenarioContext): Promise<ScenarioRe
     const vm = bootVm({ arch: 'amd64', imageDir: ctx.imageDir, disk: job.disk, jobDir: job.dir, releaseDir: ctx.releaseDir, restrict: false });
     let exited = false;
     void vm.exited.then(() => { exited = true; });
-    while (!exited && offMs === null) {
+    // Install and start take minutes under TCG; past this the VM is killed (waitForExit).
+    const deadline = Date.now() + (20 * 60 + loadSeconds) * 1000;
+    while (!exited && offMs === null && Date.now() < deadline) {
       const atMs = Date.now();
       if (onMs === null && existsSync(join(job.outDir, 'netem-on'))) onMs = atMs;
       const counts = { timescale: await pgCount(), mqtt: mqtt.counts.size, kafka: kafka.counts.size };
@@ -67,7 +70,7 @@ export async function runNetemScenario(ctx: ScenarioContext): Promise<ScenarioRe
       if (onMs !== null && existsSync(join(job.outDir, 'netem-off'))) offMs = atMs;
       await sleep(1000 - (Date.now() - atMs));
     }
-    await waitForExit(vm, 20 * 60_000, 'netem scenario');
+    await waitForExit(vm, Math.max(5 * 60_000, deadline - Date.now()), 'netem scenario');
     // What was in flight when the agent stopped reaches the collectors within moments.
     await sleep(5000);
     const result = summarize(job.checks(), job.outDir);
