@@ -4,7 +4,7 @@
  * scenario ({"scenario", "ok", ...figures}) and exits 1 if any failed. A scenario this machine
  * cannot run prints {"scenario", "skipped": reason} and does not fail the run.
  *
- * --short is the CI form: fewer power cuts, shorter CAN load, the same checks.
+ * --short is the CI form: fewer power cuts, shorter CAN load and flaky-link run, the same checks.
  * --deadline EPOCH_S (CI): a scenario starts only if its estimated wall time fits before the
  * deadline, else it prints {"scenario", "skipped": "time budget ..."}: slowness of the machine must
  * not read as a defect. The hard stop is .ci/run's `timeout` around this command (the preparation
@@ -16,6 +16,7 @@ import { runPowerCutScenario } from './scenario-powercut.js';
 import { runArm64Scenario } from './scenario-arm64.js';
 import { runCanScenario } from './scenario-can.js';
 import { QemuCrashError } from './qemu.js';
+import { runNetemScenario } from './scenario-netem.js';
 
 export interface ScenarioContext {
   short: boolean;
@@ -32,6 +33,7 @@ const SCENARIOS: Record<string, Scenario> = {
   systemd: runSystemdScenario,
   powercut: runPowerCutScenario,
   can: runCanScenario,
+  netem: runNetemScenario,
   arm64: runArm64Scenario,
 };
 
@@ -39,7 +41,7 @@ const SCENARIOS: Record<string, Scenario> = {
  * Wall time of each --short scenario on a cached image, measured on this 2-core machine under load
  * (docs/RELIABILITY.md), with a margin; arm64 includes its first cross-build.
  */
-const SHORT_ESTIMATE_S: Record<string, number> = { systemd: 420, powercut: 750, can: 750, arm64: 900 };
+const SHORT_ESTIMATE_S: Record<string, number> = { systemd: 420, powercut: 750, can: 600, netem: 480, arm64: 900 };
 
 function parseArgs(argv: string[]): { short: boolean; only: string[]; deadlineMs: number } {
   let short = false;
