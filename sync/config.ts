@@ -18,6 +18,12 @@ const drainKeys = {
   /** Reconnect / retry backoff: full jitter in [0, min(max, initial * 2^attempt)]. */
   backoff_initial_ms: z.number().int().min(1).max(3_600_000).default(500),
   backoff_max_ms: z.number().int().min(1).max(3_600_000).default(60_000),
+  /**
+   * Wait up to this long for a full batch before sending a partial one (0: send at once). On a
+   * metered link at gateway rates a batch otherwise holds 1-2 records, and the compressed
+   * encodings save little (gateway VM scenario 4: ~400 bytes per record).
+   */
+  linger_ms: z.number().int().min(0).max(3_600_000).default(0),
   /** Live data first: records newer than this are sent before the backlog. 0 disables. */
   live_window_ms: z.number().int().min(0).max(86_400_000).default(60_000),
   /** While the upstream is unreachable, probe it this often (sync/probe.ts); 0 = no probe, backoff only. */

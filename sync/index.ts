@@ -38,9 +38,10 @@ export function createSinks(config: SinksConfig, deps: SinkDeps): Sink[] {
 }
 
 /** The drain-loop knobs of a sink's config block, in DrainLoop's terms. */
-export function drainSettings(block: DrainKeys): Pick<DrainLoopOptions, 'batchSize' | 'maxRecordsPerS' | 'backoff' | 'liveWindowMs' | 'probeIntervalMs' | 'reconnectJitterMs'> {
+export function drainSettings(block: DrainKeys): Pick<DrainLoopOptions, 'batchSize' | 'maxRecordsPerS' | 'backoff' | 'liveWindowMs' | 'probeIntervalMs' | 'reconnectJitterMs' | 'lingerMs'> {
   return {
     batchSize: block.batch_size,
+    lingerMs: block.linger_ms,
     maxRecordsPerS: block.max_records_per_s,
     backoff: { initialMs: block.backoff_initial_ms, maxMs: block.backoff_max_ms },
     liveWindowMs: block.live_window_ms,

@@ -221,6 +221,11 @@ export class RecordBuffer {
     return this.cursors.pending(sink, limit, order).map((row) => ({ id: row.id, record: JSON.parse(row.payload) as EdgeRecord }));
   }
 
+  /** How many rows the sink has not handled (a maintained counter: O(1)). */
+  pendingCount(sink: string): number {
+    return this.cursors.pendingCount(sink);
+  }
+
   /** Acknowledge delivered rows for one sink (any order; ids above the cursor are remembered until the cursor passes them). */
   ack(sink: string, ids: readonly number[]): void {
     this.writable('ack');

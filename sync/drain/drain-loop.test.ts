@@ -213,6 +213,34 @@ describe('DrainLoop', () => {
     buffer.close();
   });
 
+  it('with linger, holds a partial batch until it has waited lingerMs, and sends a full batch at once', async () => {
+    const buffer = openBuffer();
+    const sink = new ScriptedSink();
+    const { loop } = loopFor(sink, buffer, { lingerMs: 400 });
+    loop.start();
+    try {
+      const started = Date.now();
+      buffer.append(makePendingRecords(3));
+      loop.notify();
+      await new Promise((r) => setTimeout(r, 150));
+      buffer.append(makePendingRecords(3, { startTs: 10_000 }));
+      loop.notify(); // an append does not restart the wait
+      await until(() => sink.batches.length === 1);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+      expect(sink.batches[0]).toHaveLength(6);
+      buffer.append(makePendingRecords(10, { startTs: 20_000 }));
+      const full = Date.now();
+      loop.notify();
+      await until(() => sink.batches.length === 2);
+      expect(Date.now() - full).toBeLessThan(300);
+      expect(sink.batches[1]).toHaveLength(10);
+      expect(buffer.pendingCount('s')).toBe(0);
+    } finally {
+      await loop.stop();
+      buffer.close();
+    }
+  });
+
   it('limits the send rate', async () => {
     const buffer = openBuffer();
     buffer.append(makePendingRecords(40));

@@ -13,6 +13,9 @@
  * - Live data first: when more is pending than one batch, each cycle first sends the newest
  *   pending records that fall inside `liveWindowMs`, then one backfill batch oldest-first. So after
  *   an outage dashboards show the present within a cycle while history catches up.
+ * - Linger (lingerMs > 0): fewer pending records than a batch are sent only once they have waited
+ *   lingerMs (counted from the cycle that first saw them, on the monotonic clock), so messages on a
+ *   metered link carry many records. While lingering only the pending count is read (O(1)).
  * - Reconnects (and batches that made no progress) wait with full-jitter exponential backoff. While
  *   a reconnect waits, the upstream is probed (recovery.ts): an upstream that was unreachable and
  *   answers again is reconnected within probeIntervalMs + reconnectJitterMs, not after the backoff.
@@ -41,6 +44,8 @@ export interface DrainLoopOptions {
   probeIntervalMs?: number;
   /** Random wait in [0, this] between the upstream answering again and the connect. Default 2000 ms. */
   reconnectJitterMs?: number;
+  /** Wait up to this long for a full batch before sending a partial one; 0 (default) sends at once. */
+  lingerMs?: number;
   /** 0 disables live-first ordering. Default 60 s. */
   liveWindowMs?: number;
   /** Fallback poll while idle, in case an append was not notified. Default 1000 ms. */
@@ -67,6 +72,8 @@ export class DrainLoop {
   private readonly recovery: RecoveryWatch;
   private lagTimer: NodeJS.Timeout | undefined;
   private readonly name: string;
+  /** Monotonic time a cycle first found a partial batch pending (lingering), or undefined. */
+  private partialSince: number | undefined;
 
   constructor(private readonly opts: DrainLoopOptions) {
     if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new RangeError('batchSize must be a positive integer');
@@ -176,10 +183,12 @@ export class DrainLoop {
     }
   }
 
-  private async afterCycle(outcome: BatchOutcome | 'idle'): Promise<void> {
+  private async afterCycle(outcome: BatchOutcome | 'idle' | { lingerMs: number }): Promise<void> {
     if (outcome === 'idle') {
       this.refreshLag();
       await this.wakeup.wait(this.opts.idlePollMs ?? 1000);
+    } else if ('lingerMs' in outcome) {
+      await this.wakeup.wait(outcome.lingerMs);
     } else if (outcome.thrown) {
       const delay = this.backoff.next();
       this.opts.log.warn({ sink: this.name, err: String(outcome.thrown), retryInMs: delay }, 'write failed; reconnecting');
@@ -195,9 +204,21 @@ export class DrainLoop {
   }
 
   /** One cycle: live records first (when there is a backlog), then a backfill batch. */
-  private async cycle(gen: number): Promise<BatchOutcome | 'idle'> {
+  private async cycle(gen: number): Promise<BatchOutcome | 'idle' | { lingerMs: number }> {
     const { buffer, batchSize } = this.opts;
     const size = this.limiter.unlimited ? batchSize : Math.max(1, Math.min(batchSize, Math.ceil(this.opts.maxRecordsPerS ?? batchSize)));
+    const lingerMs = this.opts.lingerMs ?? 0;
+    if (lingerMs > 0) {
+      const count = buffer.pendingCount(this.name);
+      if (count === 0) return 'idle';
+      if (count < size) {
+        const now = this.opts.clock.monotonic();
+        this.partialSince ??= now;
+        const left = this.partialSince + lingerMs - now;
+        if (left > 0) return { lingerMs: left };
+      }
+      this.partialSince = undefined;
+    }
     const oldest = buffer.pending(this.name, size, 'oldest');
     if (oldest.length === 0) return 'idle';
     let total: BatchOutcome = { delivered: 0, rejected: 0, retried: 0 };
