@@ -7,7 +7,8 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SystemClock } from '../core/clock.js';
-import { createSinkMetrics, createSinks, sinksSchema } from './index.js';
+import { createDrainLoops, createSinkMetrics, createSinks, sinksSchema } from './index.js';
+import { RecordBuffer } from './buffer/buffer.js';
 import { setSinkState } from './metrics.js';
 
 const deps = { gatewayId: 'gw-1', log: pino({ level: 'silent' }), clock: new SystemClock() };
@@ -43,6 +44,24 @@ describe('sinks config and createSinks', () => {
     expect(JSON.stringify(both.error?.issues)).toContain('password or password_file');
     const order = sinksSchema.safeParse({ timescale: { backoff_initial_ms: 5000, backoff_max_ms: 100 } });
     expect(JSON.stringify(order.error?.issues)).toContain('backoff_initial_ms must not exceed');
+  });
+
+  it('drain loops log each sink name once per line (a child binding plus the loop field gave "sink" twice)', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const dir = mkdtempSync(join(tmpdir(), 'sinks-log-'));
+    const clock = new SystemClock({ trust: 'always' });
+    const buffer = RecordBuffer.open({ path: join(dir, 'b.sqlite'), maxBytes: 1 << 24, synchronous: 'normal', retentionMs: 0, sinks: ['mqtt'], clock });
+    const config = sinksSchema.parse({ mqtt: { url: 'mqtt://127.0.0.1:1', probe_interval_ms: 0, backoff_initial_ms: 10 } });
+    const sinks = createSinks(config, { gatewayId: 'gw', log, clock });
+    const [loop] = createDrainLoops(sinks, config, { buffer, clock, log, metrics: createSinkMetrics(new Registry()) });
+    loop!.start();
+    await new Promise((r) => setTimeout(r, 300)); // connect fails: a warning line with the sink name
+    await loop!.stop();
+    buffer.close();
+    const drainLines = lines.filter((l) => l.includes('"sink"'));
+    expect(drainLines.length).toBeGreaterThan(0);
+    for (const line of drainLines) expect(line.match(/"sink":/g)).toHaveLength(1);
   });
 
   it('metric names and help pass promtool check metrics', async () => {

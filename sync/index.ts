@@ -59,6 +59,7 @@ export function createDrainLoops(
   return sinks.map((sink) => {
     const block = (config as Record<string, DrainKeys | undefined>)[sink.name];
     if (!block) throw new Error(`no sinks.${sink.name} config block for sink "${sink.name}"`);
-    return new DrainLoop({ sink, buffer: deps.buffer, clock: deps.clock, log: deps.log.child({ sink: sink.name }), metrics: deps.metrics, ...drainSettings(block) });
+    // Not a child logger with { sink }: DrainLoop names the sink in every line itself.
+    return new DrainLoop({ sink, buffer: deps.buffer, clock: deps.clock, log: deps.log, metrics: deps.metrics, ...drainSettings(block) });
   });
 }
