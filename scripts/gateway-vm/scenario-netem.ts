@@ -42,7 +42,8 @@ export async function runNetemScenario(ctx: ScenarioContext): Promise<ScenarioRe
   const mqtt = await MqttCollector.start(mosquitto);
   try {
     const job = createJob('netem', ctx.imageDir, 'netem.sh', { 'config.yaml': join(harnessDir, 'guest', 'netem-config.yaml') },
-      { PG_PORT: pg.port, MQTT_PORT: mosquitto.port, KAFKA_PORT: kafka.port, LOAD_SECONDS: loadSeconds, ...LINK });
+      // GATEWAY_VM_NETEM_LINGER_MS: linger_ms of the MQTT and Kafka sinks (default 0, the sinks' default).
+      { PG_PORT: pg.port, MQTT_PORT: mosquitto.port, KAFKA_PORT: kafka.port, LOAD_SECONDS: loadSeconds, LINGER_MS: Number(process.env.GATEWAY_VM_NETEM_LINGER_MS ?? 0), ...LINK });
     // Rows, for progress only: distinct keys (duplicates) are counted once, at the end.
     const pgCount = async (): Promise<number | null> => {
       try {
@@ -108,6 +109,7 @@ export async function runNetemScenario(ctx: ScenarioContext): Promise<ScenarioRe
       ...result, ok: result.ok && sinksOk,
       link: { uplink_kbit: LINK.UPLINK_KBIT, downlink_kbit: LINK.DOWNLINK_KBIT, delay_ms: LINK.DELAY_MS, jitter_ms: LINK.JITTER_MS, loss_pct: LINK.LOSS_PCT },
       formats: { timescale: 'pg protocol, write_method insert, record full', mqtt: 'table-gzip', kafka: 'zstd' },
+      linger_ms: Number(process.env.GATEWAY_VM_NETEM_LINGER_MS ?? 0),
       load_s: loadSeconds, max_stall_allowed_s: MAX_STALL_S, records_buffered: buffer.keys.size, eth0: link.eth0,
       downlink_packets: link.downlink ? { delivered: link.downlink.packets, lost_by_netem: link.downlink.drops } : null, sinks,
     };

@@ -44,7 +44,7 @@ link_stats() {
 }
 
 install_release --no-start; check install $?
-sed "s/@PG_PORT@/$PG_PORT/; s/@MQTT_PORT@/$MQTT_PORT/; s/@KAFKA_PORT@/$KAFKA_PORT/" /mnt/job/config.yaml > /tmp/config.yaml
+sed "s/@PG_PORT@/$PG_PORT/; s/@MQTT_PORT@/$MQTT_PORT/; s/@KAFKA_PORT@/$KAFKA_PORT/; s/@LINGER_MS@/$LINGER_MS/g" /mnt/job/config.yaml > /tmp/config.yaml
 install -m 0640 -g ev-edge /tmp/config.yaml /etc/ev-edge/config.yaml
 # librdkafka's mock cluster advertises its broker as 127.0.0.1:KAFKA_PORT (it listens on the host's
 # loopback). kafkajs bootstraps from 10.0.2.2 and then dials the advertised address: socat carries
