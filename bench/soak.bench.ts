@@ -14,6 +14,9 @@
  * least-squares slope after BENCH_SOAK_WARMUP_S (300) until BENCH_SOAK_SECONDS (3600) have
  * passed. `BENCH_SOAK_SECONDS=300 BENCH_SOAK_WARMUP_S=60 npm run bench -- soak` is the short form.
  * BENCH_SOAK_SAMPLES=FILE writes every sample (s, MB) as it is taken, for a plot or a post-mortem.
+ * The detail also gives `floorSlopeMbPerH`, the slope of the lowest sample of each 5-minute window:
+ * RSS jumps by tens of MB for a few seconds at a time (a drain batch, a retention slice, a GC
+ * cycle), which makes the plain slope noisy by a few MB/h over an hour; the floor is not moved by them.
  * The soak fails (no figure) when a sink fell behind: every sink must have sent at least 95 % of
  * what was committed, so a figure always comes from a run where all three sinks drained.
  */
@@ -109,10 +112,16 @@ async function main(): Promise<void> {
         if ((sent.get(sink) ?? 0) < buffered * 0.95) throw new Error(`sink ${sink} sent ${sent.get(sink) ?? 0} of ${buffered} committed records: it fell behind`);
       }
       const measured = seconds - WARMUP_S;
+      const floors = new Map<number, [number, number]>();
+      for (const [h, mb] of samples) {
+        const w = Math.floor((h * 3600 - WARMUP_S) / 300);
+        const floor = floors.get(w);
+        if (!floor || mb < floor[1]) floors.set(w, [(WARMUP_S + (w + 0.5) * 300) / 3600, mb]);
+      }
       emit('agent.rss_growth_mb_per_h', leastSquaresSlope(samples), 'MB/h', {
         devices: DEVICES, intervalMs: INTERVAL_MS, acceleration: ACCELERATION, seconds: Math.round(seconds), warmupS: WARMUP_S,
         samples: samples.length, rssFirstMb: samples[0]?.[1], rssLastMb: samples[samples.length - 1]?.[1],
-        rssMaxMb: Math.max(...samples.map(([, y]) => y)),
+        rssMaxMb: Math.max(...samples.map(([, y]) => y)), floorSlopeMbPerH: leastSquaresSlope([...floors.values()]),
         recordsPerS: (buffered - buffered0) / measured, cpuPct: (cpu / measured) * 100,
         sinks: Object.fromEntries(sent), committed: buffered, scoring: true, nodeFlags: shippedNodeFlags(),
       });
