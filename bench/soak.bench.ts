@@ -112,16 +112,18 @@ async function main(): Promise<void> {
         if ((sent.get(sink) ?? 0) < buffered * 0.95) throw new Error(`sink ${sink} sent ${sent.get(sink) ?? 0} of ${buffered} committed records: it fell behind`);
       }
       const measured = seconds - WARMUP_S;
-      const floors = new Map<number, [number, number]>();
+      // Whole windows only: the last, cut short, has too few samples to have a floor.
+      const floors = new Map<number, [number, number, number]>();
       for (const [h, mb] of samples) {
         const w = Math.floor((h * 3600 - WARMUP_S) / 300);
-        const floor = floors.get(w);
-        if (!floor || mb < floor[1]) floors.set(w, [(WARMUP_S + (w + 0.5) * 300) / 3600, mb]);
+        const floor = floors.get(w) ?? [(WARMUP_S + (w + 0.5) * 300) / 3600, mb, 0];
+        floors.set(w, [floor[0], Math.min(floor[1], mb), floor[2] + 1]);
       }
+      const wholeWindows = [...floors.values()].filter(([, , n]) => n >= (300_000 / SAMPLE_MS) * 0.8).map(([h, mb]) => [h, mb] as const);
       emit('agent.rss_growth_mb_per_h', leastSquaresSlope(samples), 'MB/h', {
         devices: DEVICES, intervalMs: INTERVAL_MS, acceleration: ACCELERATION, seconds: Math.round(seconds), warmupS: WARMUP_S,
         samples: samples.length, rssFirstMb: samples[0]?.[1], rssLastMb: samples[samples.length - 1]?.[1],
-        rssMaxMb: Math.max(...samples.map(([, y]) => y)), floorSlopeMbPerH: leastSquaresSlope([...floors.values()]),
+        rssMaxMb: Math.max(...samples.map(([, y]) => y)), floorSlopeMbPerH: leastSquaresSlope(wholeWindows),
         recordsPerS: (buffered - buffered0) / measured, cpuPct: (cpu / measured) * 100,
         sinks: Object.fromEntries(sent), committed: buffered, scoring: true, nodeFlags: shippedNodeFlags(),
       });
