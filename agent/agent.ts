@@ -38,8 +38,6 @@ export interface AgentOptions {
   onCommitted?: (records: readonly EdgeRecord[]) => void;
 }
 
-const STATS_INTERVAL_MS = 5000;
-
 export class Agent {
   readonly metrics = new AgentMetrics();
   readonly runners: DeviceRunner[] = [];
@@ -52,7 +50,6 @@ export class Agent {
   private buffer: RecordBuffer | undefined;
   private readonly housekeeping: Housekeeping;
   private readonly notify: SdNotify;
-  private statsTimer: NodeJS.Timeout | undefined;
   private ready = false;
   private stopping: Promise<void> | undefined;
   readonly clock: Clock;
@@ -145,8 +142,9 @@ export class Agent {
       { name: 'compaction', cron: config.housekeeping.compaction_cron, run: () => buffer.compact() },
       { name: 'retention', cron: config.housekeeping.retention_cron, run: () => applyRetentionInSlices(buffer) },
     ]);
+    // The buffer gauges are read when /metrics is scraped (routes.ts), not by a timer: an agent
+    // nobody scrapes is not woken for them (issue 15).
     this.refreshStats();
-    this.statsTimer = setInterval(() => this.refreshStats(), STATS_INTERVAL_MS);
 
     const pipeline = this.pipeline;
     for (const device of config.devices) {
@@ -211,6 +209,7 @@ export class Agent {
       modelStatus: () => this.scoring?.status() ?? [],
       clockTrusted: () => this.clock.trusted(),
       now: () => this.clock.now(),
+      refreshMetrics: () => this.refreshStats(),
     });
   }
 
@@ -223,7 +222,6 @@ export class Agent {
   private async stopComponents(): Promise<void> {
     this.ready = false;
     this.notify.stopping();
-    if (this.statsTimer) clearInterval(this.statsTimer);
     await Promise.all(this.runners.map((r) => r.stop()));
     await this.pipeline?.stop();
     await this.scoring?.stop();

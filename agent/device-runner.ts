@@ -13,7 +13,7 @@
  *   device never takes the daemon down.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock.js';
+import { delayToNextSlot, type Clock } from '../core/clock.js';
 import type { AgentMetrics } from './metrics.js';
 import type { PendingRecord, RecordSource } from '../core/record.js';
 import { BurstLogger } from './logger.js';
@@ -66,13 +66,21 @@ export class DeviceRunner {
     this.setState('starting');
     await this.serial(() => this.chooseDriver());
     const { device } = this.options;
-    const tick = Math.min(device.reprobe_interval_ms, Math.max(device.interval_ms, 250));
-    this.timer = setInterval(() => void this.serial(() => this.supervise()), tick);
+    this.scheduleSupervision(Math.min(device.reprobe_interval_ms, Math.max(device.interval_ms, 250)));
+  }
+
+  /** Supervision on the shared grid (core/clock.ts): it wakes the event loop with the polls, not between them. */
+  private scheduleSupervision(tick: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.serial(() => this.supervise());
+      this.scheduleSupervision(tick);
+    }, delayToNextSlot(this.options.clock.monotonic(), tick));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
     await this.serial(() => this.deactivate());
     this.setState('stopped');

@@ -9,6 +9,9 @@ import {
   OCPP_CONNECTOR_STATUSES, RECORD_SOURCES, type BatterySignals, type ChargerSignals, type EdgeRecord, type RecordSource,
 } from '../core/record.js';
 
+/** Resolution of the nodejs_eventloop_lag_{min,max,mean,p50,p90,p99}_seconds histogram. */
+export const EVENT_LOOP_SAMPLE_MS = 1000;
+
 export class AgentMetrics {
   readonly registry: Registry;
   readonly ingested: Counter<'device' | 'type'>;
@@ -39,7 +42,10 @@ export class AgentMetrics {
   constructor(registry = new Registry()) {
     this.registry = registry;
     const r = [registry];
-    collectDefaultMetrics({ register: registry });
+    // prom-client samples the event-loop delay with a libuv timer every 10 ms by default: 100
+    // wake-ups a second, most of an idle agent's wake-ups (issue 15). Once a second still shows
+    // any stall that matters on a gateway (the systemd watchdog catches a hung loop either way).
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     // prom-client also exports these gauges with a "_total" suffix, which promtool rejects for
     // non-counters; the same values stay available without the suffix (nodejs_active_handles ...).
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {

@@ -43,6 +43,34 @@ describe('pipeline', () => {
     expect(buffer.stats().rows).toBe(28);
   });
 
+  it('runs no timer while nothing is queued, and commits readings that arrive together in one transaction', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const { buffer } = openTestBuffer(join(dir, 'b.sqlite'), { sinks: [] });
+    cleanups.push(() => buffer.close());
+    const commits: number[] = [];
+    const pipeline = new Pipeline({
+      store: buffer, metrics: new AgentMetrics(), log: silent, flushIntervalMs: 50, batchMax: 100,
+      onCommitted: (records) => commits.push(records.length),
+    });
+    // The flush timer itself (other timers of the test runner come and go).
+    const timer = () => (pipeline as unknown as { timer?: NodeJS.Timeout }).timer;
+    pipeline.start();
+    expect(timer()).toBeUndefined(); // an idle pipeline does not wake the event loop
+    for (let d = 0; d < 10; d++) pipeline.accept(batteryRecord(`p${d}`, 1000));
+    const armed = timer();
+    expect(armed).toBeDefined();
+    pipeline.accept(batteryRecord('p9', 1001));
+    expect(timer()).toBe(armed); // one timer, keeping the first record's deadline
+    await new Promise((r) => setTimeout(r, 120));
+    expect(commits).toEqual([11]);
+    expect(timer()).toBeUndefined();
+    pipeline.accept(batteryRecord('p0', 2000));
+    await new Promise((r) => setTimeout(r, 120));
+    expect(commits).toEqual([11, 1]);
+    await pipeline.stop();
+  });
+
   it('keeps telemetry when scoring throws', async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);

@@ -2,9 +2,12 @@
  * sources -> scoring -> buffer -> sinks.
  *
  * Drivers call `accept()` for each reading; records wait in a bounded in-memory queue and are
- * committed to the buffer in batches (one transaction per flush, every `flushIntervalMs` or when
- * `batchMax` records are waiting). A record counts as ACCEPTED only once that transaction commits;
- * until then it lives in memory and is lost by a crash, which is why flushes are frequent.
+ * committed to the buffer in batches (one transaction per flush, `flushIntervalMs` after the first
+ * record entered an empty queue, or at once when `batchMax` records are waiting). A record counts
+ * as ACCEPTED only once that transaction commits; until then it lives in memory and is lost by a
+ * crash, which is why the wait is short. The timer runs only while records wait: an idle agent is
+ * not woken by the pipeline, and readings that arrive together (drivers poll on a shared grid,
+ * core/clock.ts) share one transaction, one fsync and one scoring call (issue 15).
  *
  * When the buffer cannot commit (full disk, I/O error) the queue keeps the records and retries; if
  * the queue reaches `maxQueued` the oldest raw telemetry is dropped and counted ('memory_queue_full'),
@@ -41,6 +44,7 @@ export interface PipelineOptions {
 export class Pipeline {
   private queue: PendingRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private started = false;
   private flushing: Promise<void> | undefined;
   private readonly maxQueued: number;
   private lastFailureLogged = 0;
@@ -53,9 +57,8 @@ export class Pipeline {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => {
-      if (Date.now() >= this.retryAfter) void this.flush();
-    }, this.options.flushIntervalMs);
+    this.started = true;
+    if (this.queue.length > 0) this.arm(this.options.flushIntervalMs);
   }
 
   accept(record: PendingRecord): void {
@@ -63,7 +66,17 @@ export class Pipeline {
     this.queue.push(record);
     if (this.queue.length > this.maxQueued) this.shedOldestTelemetry();
     if (this.queue.length >= this.options.batchMax && !this.flushing && Date.now() >= this.retryAfter) void this.flush();
+    else this.arm(this.options.flushIntervalMs);
     this.options.metrics.pendingInMemory.set(this.queue.length);
+  }
+
+  /** One flush timer while records wait; an armed timer keeps its (earlier) deadline. */
+  private arm(delayMs: number): void {
+    if (!this.started || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, delayMs);
   }
 
   get queued(): number {
@@ -76,6 +89,8 @@ export class Pipeline {
     if (this.queue.length === 0) return;
     this.flushing = this.flushOnce().finally(() => {
       this.flushing = undefined;
+      // What arrived meanwhile, or was kept after a failed append, gets its own timer.
+      if (this.queue.length > 0) this.arm(Math.max(this.options.flushIntervalMs, this.retryAfter - Date.now()));
     });
     await this.flushing;
   }
@@ -138,7 +153,8 @@ export class Pipeline {
 
   /** Stop the timer and commit whatever is queued (graceful shutdown). */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.started = false;
+    clearTimeout(this.timer);
     this.timer = undefined;
     // Flush batch after batch while each one makes progress (a failing disk makes none).
     let before = Number.POSITIVE_INFINITY;

@@ -20,6 +20,8 @@ export interface RouteSources {
   modelStatus: () => unknown[];
   clockTrusted: () => boolean;
   now: () => number;
+  /** Brings the gauges that are read from the buffer up to date; called for each /metrics scrape. */
+  refreshMetrics: () => void;
 }
 
 export function registerRoutes(http: HttpEndpoint, src: RouteSources): void {
@@ -38,11 +40,10 @@ export function registerRoutes(http: HttpEndpoint, src: RouteSources): void {
   registerAssets(http);
   http
     .route('/', () => ({ status: 200, contentType: 'text/html; charset=utf-8', body: STATUS_PAGE }))
-    .route('/metrics', async () => ({
-      status: 200,
-      contentType: src.metrics.registry.contentType,
-      body: await src.metrics.registry.metrics(),
-    }))
+    .route('/metrics', async () => {
+      src.refreshMetrics();
+      return { status: 200, contentType: src.metrics.registry.contentType, body: await src.metrics.registry.metrics() };
+    })
     .route('/healthz', () => text(200, 'ok\n'))
     // An unavailable model or a sink in backoff degrades the agent but does not make it unready:
     // telemetry still flows into the buffer.

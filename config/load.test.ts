@@ -97,7 +97,7 @@ describe('config', () => {
         '  - { id: b, kind: battery, driver: modbus }',
       ].join('\n'),
     );
-    expect(problems).toContain('test.yaml:2:20 housekeeping.compaction_cron: expected a cron expression such as "*/5 * * * *"');
+    expect(problems).toContain('test.yaml:2:20 housekeeping.compaction_cron: expected a cron expression such as "*/5 * * * *" (expected 5 or 6 fields but got 3)');
     expect(problems).toContain('test.yaml:5:11 devices[1].id: duplicate device id "a" (also devices[0])');
     expect(problems).toContain('test.yaml:6:5 devices[2].modbus: driver "modbus" needs a "modbus:" block with its settings');
   });

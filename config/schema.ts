@@ -8,7 +8,7 @@ import { driverBlocks, expandDevices } from '../drivers/config.js';
 import { sinksSchema } from '../sync/config.js';
 import { scoringSchema } from '../models/config.js';
 import { sizeSchema } from './units.js';
-import { validate as isValidCron } from 'node-cron';
+import { cronProblem } from '../core/cron.js';
 
 const idSchema = z
   .string()
@@ -18,7 +18,10 @@ const listenSchema = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9100');
 
-const cronSchema = z.string().refine(isValidCron, 'expected a cron expression such as "*/5 * * * *"');
+const cronSchema = z.string().superRefine((expression, ctx) => {
+  const problem = cronProblem(expression);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `expected a cron expression such as "*/5 * * * *" (${problem})` });
+});
 
 export const deviceSchema = z
   .strictObject({

@@ -92,3 +92,16 @@ export class ManualClock implements Clock {
     this.wall += ms;
   }
 }
+
+/**
+ * Milliseconds from `monotonicMs` to the next multiple of `intervalMs` on the monotonic clock.
+ * Periodic work of the same period (every device's poll, the runners' supervision) then falls on
+ * the same instants: the event loop wakes once per period for all of it, and the readings of one
+ * round share one buffer commit (issue 15). A timer may fire a little before its slot by the
+ * monotonic clock (libuv's loop time is cached); within 2 ms (or a tenth of the interval) of a
+ * slot counts as that slot, so it is not run twice.
+ */
+export function delayToNextSlot(monotonicMs: number, intervalMs: number): number {
+  const delay = intervalMs - (monotonicMs % intervalMs);
+  return delay < Math.min(2, intervalMs / 10) ? delay + intervalMs : delay;
+}

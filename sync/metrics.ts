@@ -13,7 +13,10 @@ export type FailureReason = 'retry' | 'write_error' | 'rejected';
 
 export interface SinkMetrics {
   state: Gauge<'sink' | 'state'>;
+  /** Computed when read (a scrape), from `lagSources`: no timer keeps it fresh between scrapes. */
   lagSeconds: Gauge<'sink'>;
+  /** Per sink, how to compute its lag now (undefined: keep the last value, e.g. buffer closing). */
+  lagSources: Map<string, () => number | undefined>;
   sent: Counter<'sink'>;
   failed: Counter<'sink' | 'reason'>;
   deadLettered: Counter<'sink'>;
@@ -22,7 +25,9 @@ export interface SinkMetrics {
 
 export function createSinkMetrics(registry: Registry): SinkMetrics {
   const registers = [registry];
+  const lagSources = new Map<string, () => number | undefined>();
   return {
+    lagSources,
     state: new Gauge({
       name: 'evedge_sink_state',
       help: 'Drain loop state per sink: 1 for the current state, 0 for the others.',
@@ -34,6 +39,12 @@ export function createSinkMetrics(registry: Registry): SinkMetrics {
       help: 'Age of the oldest record this sink has not yet delivered (0 when caught up).',
       labelNames: ['sink'],
       registers,
+      collect() {
+        for (const [sink, lag] of lagSources) {
+          const seconds = lag();
+          if (seconds !== undefined) this.set({ sink }, seconds);
+        }
+      },
     }),
     sent: new Counter({
       name: 'evedge_sink_records_sent_total',

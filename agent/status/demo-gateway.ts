@@ -126,6 +126,7 @@ export async function startDemoGateway(dataDir: string, hours = DEMO_HOURS): Pro
     modelStatus: () => [],
     clockTrusted: () => true,
     now: () => clock.now(),
+    refreshMetrics: () => undefined,
   });
   const { port } = await http.listen('127.0.0.1:0');
   return {

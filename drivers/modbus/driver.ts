@@ -11,6 +11,7 @@
  * - After `stale_after` consecutive failed polls the state is 'stale'; the first good poll makes it
  *   'running' again.
  */
+import { delayToNextSlot } from '../../core/clock.js';
 import type { Driver, DriverContext, DriverState, TelemetryBody } from '../driver.js';
 import type { ModbusConfig } from './config.js';
 import { ModbusExceptionError, ModbusTimeoutError, ModbusFrameError, type ModbusIoError } from './errors.js';
@@ -199,7 +200,6 @@ export class ModbusDriver implements Driver {
 
   private async tick(): Promise<void> {
     const ctx = this.ctx as DriverContext;
-    const startedAt = ctx.clock.monotonic();
     let result: PollResult;
     try {
       result = await this.poll();
@@ -218,9 +218,9 @@ export class ModbusDriver implements Driver {
     } else if (++this.failures >= this.config.stale_after) {
       this.setState('stale');
     }
-    // Fixed-rate polling: the next poll is due one interval after this one started.
-    const elapsed = ctx.clock.monotonic() - startedAt;
-    this.schedule(Math.max(0, this.options.intervalMs - elapsed));
+    // Fixed-rate polling on the shared grid (core/clock.ts): every device with this interval polls
+    // at the same instants, so their readings share a commit. A poll that overran skips its slot.
+    this.schedule(delayToNextSlot(ctx.clock.monotonic(), this.options.intervalMs));
   }
 
   private setState(state: DriverState): void {

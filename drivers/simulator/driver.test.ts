@@ -53,6 +53,24 @@ describe('SimulatorDriver', () => {
     expect(readings.length).toBe(count);
   });
 
+  it('ticks on the shared grid: two devices started apart emit at the same instants (one commit per round)', async () => {
+    const clock = new SystemClock({ trust: 'always' });
+    const phases: number[][] = [[], []];
+    const drivers = [0, 1].map(() => new SimulatorDriver({ deviceId: 'sim', kind: 'charger', intervalMs: 100, config: simulatorConfig({}) }));
+    for (const [i, driver] of drivers.entries()) {
+      const { ctx } = context(clock, 'charger');
+      await driver.start({ ...ctx, emit: () => phases[i]!.push(clock.monotonic() % 100) });
+      await sleep(37); // the second starts 37 ms into the first one's period
+    }
+    await sleep(450);
+    for (const driver of drivers) await driver.stop();
+    for (const p of phases) {
+      expect(p.length).toBeGreaterThanOrEqual(3);
+      // Every tick lands just after a multiple of the interval (timers fire late, never early).
+      for (const phase of p) expect(phase < 25 || phase > 98).toBe(true);
+    }
+  });
+
   it('advances simulated time by the monotonic wall delta times the acceleration', async () => {
     const clock = new ManualClock();
     const driver = new SimulatorDriver({ deviceId: 'cp', kind: 'charger', intervalMs: 3_600_000, config: simulatorConfig({ acceleration: 100 }) });

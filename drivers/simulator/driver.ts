@@ -17,6 +17,7 @@
  * acceleration the simulation falls behind real time (counted as 'sim_behind') rather than block
  * the event loop for seconds.
  */
+import { delayToNextSlot } from '../../core/clock.js';
 import type { DeviceKind } from '../../core/record.js';
 import type { Driver, DriverContext } from '../driver.js';
 import type { SimulatorConfig } from './config.js';
@@ -39,7 +40,7 @@ export interface SimulatorDriverOptions {
 
 export class SimulatorDriver implements Driver {
   readonly type = 'simulator';
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private sim: DeviceSimulator | undefined;
   private lastMono = 0;
   private stale = false;
@@ -66,7 +67,15 @@ export class SimulatorDriver implements Driver {
     this.lastMono = ctx.clock.monotonic();
     this.stale = false;
     ctx.setState('running');
-    this.timer = setInterval(() => this.tick(ctx), this.opts.intervalMs);
+    this.scheduleTick(ctx);
+  }
+
+  /** Ticks on the shared grid of this interval (core/clock.ts), with the other devices' polls. */
+  private scheduleTick(ctx: DriverContext): void {
+    this.timer = setTimeout(() => {
+      this.tick(ctx);
+      if (this.timer) this.scheduleTick(ctx);
+    }, delayToNextSlot(ctx.clock.monotonic(), this.opts.intervalMs));
   }
 
   /** One interval: advance the physics, then emit (or stay silent while comms are lost). */
@@ -102,7 +111,7 @@ export class SimulatorDriver implements Driver {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
 }

@@ -52,8 +52,6 @@ export interface DrainLoopOptions {
   idlePollMs?: number;
   /** How long stop() waits for an in-flight write before abandoning it. Default 5000 ms. */
   stopGraceMs?: number;
-  /** How often the lag gauge is refreshed, also during outages. Default 1000 ms. */
-  lagRefreshMs?: number;
   random?: RandomSource;
 }
 
@@ -70,7 +68,6 @@ export class DrainLoop {
   private readonly backoff: Backoff;
   private readonly limiter: RateLimiter;
   private readonly recovery: RecoveryWatch;
-  private lagTimer: NodeJS.Timeout | undefined;
   private readonly name: string;
   /** Monotonic time a cycle first found a partial batch pending (lingering), or undefined. */
   private partialSince: number | undefined;
@@ -105,9 +102,8 @@ export class DrainLoop {
     this.running = this.run(gen).finally(() => {
       if (gen === this.generation) this.setState('stopped');
     });
-    this.refreshLag();
-    this.lagTimer = setInterval(() => this.refreshLag(), this.opts.lagRefreshMs ?? 1000);
-    this.lagTimer.unref();
+    // The lag gauge is computed when scraped (also during outages), not refreshed by a timer.
+    this.opts.metrics.lagSources.set(this.name, () => this.lagSeconds());
   }
 
   /** New records were appended: cut an idle wait short. */
@@ -120,7 +116,6 @@ export class DrainLoop {
     if (!running) return;
     this.stopping = true;
     this.wakeup.interrupt();
-    clearInterval(this.lagTimer);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.opts.stopGraceMs ?? 5000);
@@ -185,7 +180,6 @@ export class DrainLoop {
 
   private async afterCycle(outcome: BatchOutcome | 'idle' | { lingerMs: number }): Promise<void> {
     if (outcome === 'idle') {
-      this.refreshLag();
       await this.wakeup.wait(this.opts.idlePollMs ?? 1000);
     } else if ('lingerMs' in outcome) {
       await this.wakeup.wait(outcome.lingerMs);
@@ -266,14 +260,14 @@ export class DrainLoop {
     });
   }
 
-  private refreshLag(): void {
-    if (this.abandoned) return;
+  /** Age of the oldest record this sink has not handled; undefined when the buffer cannot say (closing). */
+  private lagSeconds(): number | undefined {
+    if (this.abandoned || this.current === 'stopped') return undefined;
     try {
       const oldest = this.opts.buffer.pending(this.name, 1, 'oldest')[0];
-      const lag = oldest ? Math.max(0, (this.opts.clock.now() - oldest.record.ts) / 1000) : 0;
-      this.opts.metrics.lagSeconds.set({ sink: this.name }, lag);
+      return oldest ? Math.max(0, (this.opts.clock.now() - oldest.record.ts) / 1000) : 0;
     } catch {
-      // The buffer may be closing; the next refresh will tell.
+      return undefined; // the buffer may be closing; the next scrape will tell
     }
   }
 

@@ -61,7 +61,7 @@ function rig(sinks: Sink[], batchSize = 200, liveWindowMs = 60_000): Rig {
   const buffer = RecordBuffer.open({ path: join(dir, 'b.sqlite'), maxBytes: 1024 ** 3, synchronous: 'normal', retentionMs: 3_600_000, sinks: sinks.map((s) => s.name), clock });
   const metrics = createSinkMetrics(new Registry());
   const loops = new Map(sinks.map((sink) => [sink.name, new DrainLoop({
-    sink, buffer, clock, log, metrics, batchSize, backoff: { initialMs: 50, maxMs: 400 }, liveWindowMs, idlePollMs: 200, lagRefreshMs: 100,
+    sink, buffer, clock, log, metrics, batchSize, backoff: { initialMs: 50, maxMs: 400 }, liveWindowMs, idlePollMs: 200,
   })]));
   const gatewayId = `gw-e2e-${process.pid}-${++gatewayCounter}`;
   const accepted: EdgeRecord[] = [];
