@@ -21,7 +21,7 @@ mkdir -p "$out/config" "$out/models" "$out/systemd" "$out/scripts" "$out/drivers
 cp -a config/*.yaml "$out/config/"
 [ -d config/grafana ] && cp -a config/grafana "$out/config/"
 cp -a models/*.onnx models/*.card.json "$out/models/" 2>/dev/null || true
-cp -a systemd/ev-edge.service systemd/*.example "$out/systemd/"
+cp -a systemd/ev-edge.service systemd/60-ev-edge.conf systemd/*.example "$out/systemd/"
 cp -a scripts/install.sh scripts/uninstall.sh "$out/scripts/"
 for d in drivers/*/; do
   name="$(basename "$d")"

@@ -15,6 +15,7 @@
 #   /etc/systemd/system/ev-edge.service the unit
 #   /etc/ev-edge/config.yaml            default config, only if none exists (an upgrade keeps yours)
 #   /etc/ev-edge/credentials/           secrets for LoadCredential= (root only)
+#   /etc/sysctl.d/60-ev-edge.conf       a 1 MiB default socket receive buffer (CAN bursts; see the file)
 #   /var/lib/ev-edge                    the buffer (never touched by install or upgrade)
 #   user and group ev-edge (system, no login), member of dialout for serial ports
 set -euo pipefail
@@ -96,6 +97,17 @@ install -d -m 0755 "$unit_dir"
 if ! cmp -s "$release/systemd/ev-edge.service" "$unit_dir/ev-edge.service"; then
   install -m 0644 "$release/systemd/ev-edge.service" "$unit_dir/ev-edge.service"
   say "installed $unit_dir/ev-edge.service"
+fi
+
+# 4b. The socket receive buffer (systemd/60-ev-edge.conf says why), applied now and at every boot.
+install -d -m 0755 "$destdir/etc/sysctl.d"
+if ! cmp -s "$release/systemd/60-ev-edge.conf" "$destdir/etc/sysctl.d/60-ev-edge.conf"; then
+  install -m 0644 "$release/systemd/60-ev-edge.conf" "$destdir/etc/sysctl.d/60-ev-edge.conf"
+  say "installed $destdir/etc/sysctl.d/60-ev-edge.conf"
+  if [ -z "$destdir" ]; then
+    sysctl -q -p /etc/sysctl.d/60-ev-edge.conf 2>/dev/null \
+      || say "could not apply /etc/sysctl.d/60-ev-edge.conf now (a container?); it applies at the next boot"
+  fi
 fi
 
 # 5. Enable and (re)start.

@@ -55,6 +55,7 @@ describe.skipIf(!hasDist)('install.sh / uninstall.sh in a throw-away root (needs
     expect(existsSync(join(root, 'opt/ev-edge/dist/agent/cli.js'))).toBe(true);
     expect(readFileSync(join(root, 'etc/systemd/system/ev-edge.service'), 'utf8')).toContain('Type=notify');
     expect(mode(join(root, 'etc/systemd/system/ev-edge.service'))).toBe('644');
+    expect(readFileSync(join(root, 'etc/sysctl.d/60-ev-edge.conf'), 'utf8')).toMatch(/^net\.core\.rmem_default = 1048576$/m);
     expect(mode(join(root, 'etc/ev-edge'))).toBe('750');
     expect(mode(join(root, 'etc/ev-edge/credentials'))).toBe('700');
     expect(mode(join(root, 'etc/ev-edge/config.yaml'))).toBe('640');
@@ -87,6 +88,7 @@ describe.skipIf(!hasDist)('install.sh / uninstall.sh in a throw-away root (needs
     execFileSync('bash', [join(release, 'scripts', 'uninstall.sh'), '--destdir', root]);
     expect(existsSync(join(root, 'opt/ev-edge'))).toBe(false);
     expect(existsSync(join(root, 'etc/systemd/system/ev-edge.service'))).toBe(false);
+    expect(existsSync(join(root, 'etc/sysctl.d/60-ev-edge.conf'))).toBe(false);
     expect(existsSync(join(root, 'var/lib/ev-edge/buffer.sqlite'))).toBe(true);
     execFileSync('bash', [join(release, 'scripts', 'uninstall.sh'), '--destdir', root, '--purge']);
     expect(existsSync(join(root, 'etc/ev-edge'))).toBe(false);

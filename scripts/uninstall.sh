@@ -20,7 +20,7 @@ done
 if [ -z "$destdir" ] && command -v systemctl >/dev/null; then
   systemctl disable --now ev-edge.service 2>/dev/null || true
 fi
-rm -f "$destdir/etc/systemd/system/ev-edge.service"
+rm -f "$destdir/etc/systemd/system/ev-edge.service" "$destdir/etc/sysctl.d/60-ev-edge.conf"
 rm -rf "$destdir/opt/ev-edge"
 if [ "$purge" -eq 1 ]; then
   rm -rf "$destdir/etc/ev-edge" "$destdir/var/lib/ev-edge"

@@ -12,6 +12,8 @@ ip link add vcan0 type vcan && ip link set vcan0 up
 install_release --no-start; check install $?
 install -m 0640 -g ev-edge /mnt/job/config.yaml /etc/ev-edge/config.yaml
 install -d -m 0755 /etc/ev-edge/dbc && install -m 0644 /mnt/job/data/*.dbc /etc/ev-edge/dbc/
+# install.sh's sysctl drop-in (systemd/60-ev-edge.conf): the socket buffer that absorbs bursts.
+[ "$(sysctl -n net.core.rmem_default)" = 1048576 ]; check socket_receive_buffer_raised $? "\"rmem_default\":$(sysctl -n net.core.rmem_default)"
 systemctl start ev-edge.service; check start $?
 wait_until 120 readyz; check readyz $?
 
