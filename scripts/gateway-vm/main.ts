@@ -16,6 +16,7 @@ import { runPowerCutScenario } from './scenario-powercut.js';
 import { runArm64Scenario } from './scenario-arm64.js';
 import { runCanScenario } from './scenario-can.js';
 import { QemuCrashError } from './qemu.js';
+import { exitWith } from './exit.js';
 import { runNetemScenario } from './scenario-netem.js';
 
 export interface ScenarioContext {
@@ -104,7 +105,7 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-main().then((code) => { process.exitCode = code; }, (err) => {
+main().then((code) => exitWith(code), (err) => {
   process.stderr.write(`gateway-vm: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 2;
+  exitWith(2);
 });
