@@ -88,7 +88,7 @@ export class Agent {
     const { config } = this.options;
     // Sinks are built without I/O; each connects inside its own drain loop, so an unreachable
     // upstream never delays start-up.
-    const sinks = createSinks(config.sinks, { gatewayId: config.gateway.id, log: this.log, clock: this.clock });
+    const sinks = await createSinks(config.sinks, { gatewayId: config.gateway.id, log: this.log, clock: this.clock });
     this.sinkNames = sinks.map((sink) => sink.name);
     const buffer = openBufferOrMoveAside(
       {

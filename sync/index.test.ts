@@ -14,12 +14,12 @@ import { setSinkState } from './metrics.js';
 const deps = { gatewayId: 'gw-1', log: pino({ level: 'silent' }), clock: new SystemClock() };
 
 describe('sinks config and createSinks', () => {
-  it('builds one sink per enabled block, with defaults filled in', () => {
+  it('builds one sink per enabled block, with defaults filled in', async () => {
     const config = sinksSchema.parse({ timescale: {}, mqtt: { enabled: false }, kafka: { brokers: ['k1:9092'] } });
-    expect(createSinks(config, deps).map((s) => s.name)).toEqual(['timescale', 'kafka']);
+    expect((await createSinks(config, deps)).map((s) => s.name)).toEqual(['timescale', 'kafka']);
     expect(config.timescale).toMatchObject({ batch_size: 500, backoff_initial_ms: 500, backoff_max_ms: 60_000, live_window_ms: 60_000, max_records_per_s: 0, port: 5432 });
     expect(config.kafka).toMatchObject({ topic: 'ev-telemetry', compression: 'gzip' });
-    expect(createSinks(sinksSchema.parse({}), deps)).toEqual([]);
+    expect(await createSinks(sinksSchema.parse({}), deps)).toEqual([]);
   });
 
   it('the README example is valid and states the defaults', () => {
@@ -53,7 +53,7 @@ describe('sinks config and createSinks', () => {
     const clock = new SystemClock({ trust: 'always' });
     const buffer = RecordBuffer.open({ path: join(dir, 'b.sqlite'), maxBytes: 1 << 24, synchronous: 'normal', retentionMs: 0, sinks: ['mqtt'], clock });
     const config = sinksSchema.parse({ mqtt: { url: 'mqtt://127.0.0.1:1', probe_interval_ms: 0, backoff_initial_ms: 10 } });
-    const sinks = createSinks(config, { gatewayId: 'gw', log, clock });
+    const sinks = await createSinks(config, { gatewayId: 'gw', log, clock });
     const [loop] = createDrainLoops(sinks, config, { buffer, clock, log, metrics: createSinkMetrics(new Registry()) });
     loop!.start();
     await new Promise((r) => setTimeout(r, 300)); // connect fails: a warning line with the sink name

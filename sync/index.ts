@@ -9,31 +9,39 @@ import type { Clock } from '../core/clock.js';
 import type { RecordBuffer } from './buffer/buffer.js';
 import type { DrainKeys, SinksConfig } from './config.js';
 import { DrainLoop, type DrainLoopOptions } from './drain/drain-loop.js';
-import { KafkaSink } from './kafka/sink.js';
 import type { SinkMetrics } from './metrics.js';
-import { MqttSink } from './mqtt/sink.js';
 import type { Sink } from './sink.js';
-import { TimescaleSink } from './timescale/sink.js';
 
 export { DrainLoop, type DrainLoopOptions } from './drain/drain-loop.js';
 export { createSinkMetrics, type SinkMetrics, type DrainState } from './metrics.js';
 export { sinksSchema, type SinksConfig } from './config.js';
 export type { Sink, WriteResult } from './sink.js';
-export { TimescaleSink, MqttSink, KafkaSink };
-
 export interface SinkDeps {
   gatewayId: string;
   log: Logger;
   clock: Clock;
 }
 
-/** One sink per configured and enabled block, in a fixed order (timescale, mqtt, kafka). No I/O. */
-export function createSinks(config: SinksConfig, deps: SinkDeps): Sink[] {
+/**
+ * One sink per configured and enabled block, in a fixed order (timescale, mqtt, kafka). No network
+ * I/O. Each sink's module (and its client library: kafkajs alone is 143 modules) is imported only
+ * when its block is enabled, so a gateway pays memory for the upstreams it uses.
+ */
+export async function createSinks(config: SinksConfig, deps: SinkDeps): Promise<Sink[]> {
   const sinks: Sink[] = [];
   const child = (name: string): Logger => deps.log.child({ sink: name });
-  if (config.timescale?.enabled) sinks.push(new TimescaleSink(config.timescale, child('timescale')));
-  if (config.mqtt?.enabled) sinks.push(new MqttSink(config.mqtt, deps.gatewayId, child('mqtt')));
-  if (config.kafka?.enabled) sinks.push(new KafkaSink(config.kafka, child('kafka')));
+  if (config.timescale?.enabled) {
+    const { TimescaleSink } = await import('./timescale/sink.js');
+    sinks.push(new TimescaleSink(config.timescale, child('timescale')));
+  }
+  if (config.mqtt?.enabled) {
+    const { MqttSink } = await import('./mqtt/sink.js');
+    sinks.push(new MqttSink(config.mqtt, deps.gatewayId, child('mqtt')));
+  }
+  if (config.kafka?.enabled) {
+    const { KafkaSink } = await import('./kafka/sink.js');
+    sinks.push(new KafkaSink(config.kafka, child('kafka')));
+  }
   return sinks;
 }
 

@@ -13,8 +13,7 @@ import { modelsDir } from '../paths.js';
 import { knownRuntimeProblem } from '../runtime.js';
 import { parseFlags } from '../../core/flags.js';
 import type { TimescaleConfig } from '../../sync/config.js';
-import { newClient } from '../../sync/timescale/connection.js';
-import { explainExtension, inspectExtension, type ExtensionCase } from '../../sync/timescale/extension.js';
+import type { ExtensionCase } from '../../sync/timescale/extension.js';
 import type { Command } from './command.js';
 import { configPath } from './run.js';
 
@@ -103,6 +102,9 @@ async function timescaleCheck(o: TimescaleConfig): Promise<Check[]> {
   const tcp = await tcpCheck('sink timescale', o.host, o.port);
   if (tcp.status !== 'ok' || o.timescale === 'off') return [tcp];
   const name = 'sink timescale extension';
+  // Imported here: pg is loaded by the processes that talk to PostgreSQL, not by every command.
+  const { newClient } = await import('../../sync/timescale/connection.js');
+  const { explainExtension, inspectExtension } = await import('../../sync/timescale/extension.js');
   const client = newClient(o);
   client.on('error', () => {});
   try {
