@@ -4,6 +4,7 @@
  * Every key has a default so `scoring: { enabled: true }` is a working setup with the shipped models.
  */
 import { z } from 'zod';
+import { RUNTIME_CHOICES } from './runtime/runtime.js';
 
 const nameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a lower-case model name like failure_pack');
 
@@ -100,7 +101,14 @@ export const failurePackSchema = z.strictObject({
 export const scoringSchema = z.strictObject({
   enabled: z.boolean().default(false),
   models: z.array(scoringModelSchema).default(DEFAULT_MODELS),
-  /** Most rows handed to one onnxruntime run. */
+  /**
+   * The engine that runs the ONNX graphs (models/runtime): `auto` takes the built-in evaluator
+   * when it supports every operator of a model (tree ensembles, linear models, element-wise
+   * ops: all shipped models) and onnxruntime otherwise; `onnxruntime` always loads onnxruntime
+   * (about 35 MB more resident memory); `builtin` refuses a model it cannot run.
+   */
+  runtime: z.enum(RUNTIME_CHOICES).default('auto'),
+  /** Most rows handed to one engine run. */
   batch_max: z.number().int().min(1).max(100_000).default(512),
   /** Reload a model when its .onnx or .card.json changes; debounce to let a copy finish. */
   hot_reload: z.boolean().default(true),

@@ -6,7 +6,7 @@ export interface ScoringMetrics {
   alarms: Counter<'rule' | 'severity'>;
   duration: Histogram<never>;
   predictionValue: Gauge<'device' | 'model' | 'output'>;
-  modelInfo: Gauge<'model' | 'version' | 'state'>;
+  modelInfo: Gauge<'model' | 'version' | 'state' | 'runtime'>;
   modelAvailable: Gauge<'model'>;
   reloads: Counter<'model' | 'result'>;
   psi: Gauge<'model' | 'feature'>;
@@ -26,7 +26,7 @@ export function createScoringMetrics(registry: Registry): ScoringMetrics {
       registers,
     }),
     predictionValue: new Gauge({ name: 'evedge_prediction_value', help: 'Latest prediction per device, model and output.', labelNames: ['device', 'model', 'output'], registers }),
-    modelInfo: new Gauge({ name: 'evedge_model_info', help: 'Always 1: the loaded version and state (ready/unavailable) of each configured model.', labelNames: ['model', 'version', 'state'], registers }),
+    modelInfo: new Gauge({ name: 'evedge_model_info', help: 'Always 1: the loaded version, state (ready/unavailable) and engine (builtin/onnxruntime) of each configured model.', labelNames: ['model', 'version', 'state', 'runtime'], registers }),
     modelAvailable: new Gauge({ name: 'evedge_model_available', help: '1 when the model is loaded and validated, 0 when unavailable.', labelNames: ['model'], registers }),
     reloads: new Counter({ name: 'evedge_model_reloads_total', help: 'Hot reload attempts, by result (swapped, rejected).', labelNames: ['model', 'result'], registers }),
     psi: new Gauge({ name: 'evedge_model_feature_psi', help: 'Population stability index of live inputs against the card feature_distribution.', labelNames: ['model', 'feature'], registers }),

@@ -3,11 +3,13 @@
  * `loadModel` either returns a model that passed every check (card schema, sha256 of the file,
  * one float32 input `input` [N, F] with F = card inputs, one float32 output `output` [N, K] with
  * K = card outputs, and a probe run on a zero row giving finite numbers) or throws with the reason.
+ * The graph runs on the engine `runtime` names (models/runtime: `auto` takes the built-in one
+ * when it supports the graph, onnxruntime otherwise); `runtime` on the model says which ran.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { openSession, type RuntimeChoice, type RuntimeName, type TensorInfo } from '../runtime/runtime.js';
 import { confidenceRule } from './basis.js';
 import { applyOutputTransform, readCard, type ModelCard } from './card.js';
 import { horizonSpec } from './horizon.js';
@@ -20,6 +22,9 @@ export interface LoadedModel {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly sha256: string;
+  /** The engine that runs the graph, and why `auto` did not take the built-in one (if it did not). */
+  readonly runtime: RuntimeName;
+  readonly runtimeFallback?: string;
   /** Rows of card-ordered features in, rows of card-ordered outputs out, in the card's units. */
   run(rows: readonly Float32Array[] | readonly number[][], batchMax?: number): Promise<Float32Array[]>;
   /** The same, as the ONNX graph outputs them (before the card's output transforms). */
@@ -31,16 +36,17 @@ export function modelPaths(modelsDir: string, name: string): { onnx: string; car
   return { onnx: join(modelsDir, `${name}.onnx`), card: join(modelsDir, `${name}.card.json`) };
 }
 
-function checkDims(what: string, meta: ort.InferenceSession.ValueMetadata | undefined, width: number): void {
-  if (!meta || !meta.isTensor) throw new Error(`${what} is not a tensor`);
+function checkDims(what: string, meta: TensorInfo | undefined, width: number): void {
+  if (!meta || meta.type === 'non-tensor') throw new Error(`${what} is not a tensor`);
   if (meta.type !== 'float32') throw new Error(`${what} is ${meta.type}, expected float32`);
   const shape = meta.shape;
+  if (!shape) throw new Error(`${what} has no shape, expected [N, ${width}]`);
   if (shape.length !== 2) throw new Error(`${what} has rank ${shape.length}, expected [N, ${width}]`);
   const second = shape[1];
   if (typeof second === 'number' && second !== width) throw new Error(`${what} has width ${second}, card says ${width}`);
 }
 
-export async function loadModel(modelsDir: string, name: string): Promise<LoadedModel> {
+export async function loadModel(modelsDir: string, name: string, runtime: RuntimeChoice = 'auto'): Promise<LoadedModel> {
   const paths = modelPaths(modelsDir, name);
   if (!existsSync(paths.card)) throw new Error(`missing card ${paths.card}`);
   const card = readCard(paths.card);
@@ -61,27 +67,29 @@ export async function loadModel(modelsDir: string, name: string): Promise<Loaded
     throw new Error(`card ${paths.card}: confidence: ${(err as Error).message}`);
   }
   if (!existsSync(paths.onnx)) throw new Error(`missing model file ${paths.onnx}`);
-  // Hash the very bytes handed to onnxruntime, so a file replaced between hash and load cannot slip by.
+  // Hash the very bytes handed to the engine, so a file replaced between hash and load cannot slip by.
   const bytes = readFileSync(paths.onnx);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== card.sha256) throw new Error(`sha256 of ${paths.onnx} is ${sha256}, card says ${card.sha256}`);
-  let session: ort.InferenceSession;
+  let opened: Awaited<ReturnType<typeof openSession>>;
   try {
-    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    opened = await openSession(bytes, runtime);
   } catch (err) {
-    throw new Error(`onnxruntime cannot load ${paths.onnx}: ${(err as Error).message}`);
+    throw new Error(`cannot load ${paths.onnx}: ${(err as Error).message}`);
   }
+  const { session } = opened;
   const width = card.inputs.length;
   const outWidth = card.outputs.length;
   try {
-    if (session.inputNames.length !== 1 || session.inputNames[0] !== 'input') throw new Error(`inputs are [${session.inputNames.join(', ')}], expected [input]`);
-    if (session.outputNames.length !== 1 || session.outputNames[0] !== 'output') throw new Error(`outputs are [${session.outputNames.join(', ')}], expected [output]`);
-    checkDims('input', session.inputMetadata[0], width);
-    checkDims('output', session.outputMetadata[0], outWidth);
-    const probe = await session.run({ input: new ort.Tensor('float32', new Float32Array(width), [1, width]) });
-    const out = probe.output as ort.Tensor | undefined;
-    if (!out || out.dims.length !== 2 || out.dims[0] !== 1 || out.dims[1] !== outWidth) {
-      throw new Error(`probe run gave output dims [${out?.dims.join(', ') ?? ''}], expected [1, ${outWidth}]`);
+    const inputNames = session.inputs.map((i) => i.name);
+    const outputNames = session.outputs.map((o) => o.name);
+    if (inputNames.length !== 1 || inputNames[0] !== 'input') throw new Error(`inputs are [${inputNames.join(', ')}], expected [input]`);
+    if (outputNames.length !== 1 || outputNames[0] !== 'output') throw new Error(`outputs are [${outputNames.join(', ')}], expected [output]`);
+    checkDims('input', session.inputs[0], width);
+    checkDims('output', session.outputs[0], outWidth);
+    const probe = await session.run(new Float32Array(width), 1, width);
+    if (probe.dims.length !== 2 || probe.dims[0] !== 1 || probe.dims[1] !== outWidth) {
+      throw new Error(`probe run gave output dims [${probe.dims.join(', ')}], expected [1, ${outWidth}]`);
     }
   } catch (err) {
     await session.release().catch(() => undefined);
@@ -90,28 +98,21 @@ export async function loadModel(modelsDir: string, name: string): Promise<Loaded
 
   const inputNames = card.inputs.map((i) => i.name);
   const outputNames = card.outputs.map((o) => o.name);
-  // onnxruntime-node sessions are not re-entrant for concurrent runs on one thread pool; chain runs.
-  let queue: Promise<unknown> = Promise.resolve();
   async function runBatch(rows: readonly (Float32Array | number[])[]): Promise<Float32Array[]> {
     const data = new Float32Array(rows.length * width);
     rows.forEach((row, r) => {
       if (row.length !== width) throw new Error(`model ${name}: row has ${row.length} features, expected ${width}`);
       data.set(row, r * width);
     });
-    const result = await session.run({ input: new ort.Tensor('float32', data, [rows.length, width]) });
-    const values = (result.output as ort.Tensor).data as Float32Array;
+    const values = (await session.run(data, rows.length, width)).data;
     const out: Float32Array[] = [];
     for (let r = 0; r < rows.length; r++) out.push(values.slice(r * outWidth, (r + 1) * outWidth));
     return out;
   }
   async function runRaw(rows: readonly (Float32Array | number[])[], batchMax = 4096): Promise<Float32Array[]> {
-    const task = queue.then(async () => {
-      const out: Float32Array[] = [];
-      for (let i = 0; i < rows.length; i += batchMax) out.push(...(await runBatch(rows.slice(i, i + batchMax))));
-      return out;
-    });
-    queue = task.catch(() => undefined);
-    return task;
+    const out: Float32Array[] = [];
+    for (let i = 0; i < rows.length; i += batchMax) out.push(...(await runBatch(rows.slice(i, i + batchMax))));
+    return out;
   }
   const transforms = card.outputs.map((o) => o.transform);
   const saturations = card.outputs.map((o) => o.saturate && { ...o.saturate, column: inputNames.indexOf(o.saturate.input) });
@@ -123,6 +124,8 @@ export async function loadModel(modelsDir: string, name: string): Promise<Loaded
     inputNames,
     outputNames,
     sha256,
+    runtime: session.runtime,
+    ...(opened.fallbackReason !== undefined ? { runtimeFallback: opened.fallbackReason } : {}),
     runRaw,
     async run(rows, batchMax) {
       const raw = await runRaw(rows, batchMax);
@@ -133,7 +136,6 @@ export async function loadModel(modelsDir: string, name: string): Promise<Loaded
         return applyOutputTransform(transforms[k] ?? 'identity', v);
       }));
     },
-    // Wait for runs already queued so a hot-reload swap never frees a session mid-run.
-    release: () => queue.then(() => session.release()),
+    release: () => session.release(),
   };
 }

@@ -11,12 +11,15 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadModel, type LoadedModel } from './model.js';
+import type { RuntimeChoice, RuntimeName } from '../runtime/runtime.js';
 import type { ScoringMetrics } from './metrics.js';
 
 export interface ModelStatus {
   model: string;
   version: string | null;
   state: 'ready' | 'unavailable';
+  /** The engine running it (models/runtime), when ready. */
+  runtime?: RuntimeName;
   reason?: string;
 }
 
@@ -24,7 +27,7 @@ interface Entry {
   model: LoadedModel | null;
   reason?: string;
   /** Label set last exported as evedge_model_info, to remove it when it changes. */
-  infoLabels?: { model: string; version: string; state: string };
+  infoLabels?: { model: string; version: string; state: string; runtime: string };
 }
 
 export class ModelRegistry {
@@ -40,6 +43,8 @@ export class ModelRegistry {
     private readonly metrics: ScoringMetrics,
     /** Checks a freshly loaded model against the config (e.g. its trained horizon range); throws the reason. */
     private readonly accept: (model: LoadedModel) => void = () => undefined,
+    /** The engine to run graphs on (scoring.runtime). */
+    private readonly runtime: RuntimeChoice = 'auto',
   ) {
     for (const name of names) this.entries.set(name, { model: null, reason: 'not loaded yet' });
   }
@@ -57,7 +62,7 @@ export class ModelRegistry {
       model: name,
       version: entry.model?.version ?? null,
       state: entry.model ? 'ready' : 'unavailable',
-      ...(entry.model ? {} : { reason: entry.reason ?? 'unknown' }),
+      ...(entry.model ? { runtime: entry.model.runtime } : { reason: entry.reason ?? 'unknown' }),
     }));
   }
 
@@ -73,7 +78,7 @@ export class ModelRegistry {
     const entry = this.entries.get(name);
     if (!entry) return;
     try {
-      const fresh = await loadModel(this.modelsDir, name);
+      const fresh = await loadModel(this.modelsDir, name, this.runtime);
       try {
         this.accept(fresh);
       } catch (err) {
@@ -85,7 +90,9 @@ export class ModelRegistry {
       delete entry.reason;
       if (old) void old.release().catch(() => undefined);
       if (why === 'change') this.metrics.reloads.inc({ model: name, result: 'swapped' });
-      this.log.info({ model: name, version: fresh.version, sha256: fresh.sha256, why }, 'model loaded');
+      this.log.info({ model: name, version: fresh.version, sha256: fresh.sha256, runtime: fresh.runtime, why }, 'model loaded');
+      // auto fell back: the gateway now carries onnxruntime's ~35 MB for this model; say why once.
+      if (fresh.runtimeFallback) this.log.warn({ model: name, reason: fresh.runtimeFallback }, 'model runs on onnxruntime: the built-in engine does not support it');
     } catch (err) {
       const reason = (err as Error).message;
       if (why === 'change') this.metrics.reloads.inc({ model: name, result: 'rejected' });
@@ -100,7 +107,7 @@ export class ModelRegistry {
   }
 
   private exportInfo(name: string, entry: Entry): void {
-    const labels = { model: name, version: entry.model?.version ?? 'none', state: entry.model ? 'ready' : 'unavailable' };
+    const labels = { model: name, version: entry.model?.version ?? 'none', state: entry.model ? 'ready' : 'unavailable', runtime: entry.model?.runtime ?? 'none' };
     if (entry.infoLabels) this.metrics.modelInfo.remove(entry.infoLabels);
     this.metrics.modelInfo.set(labels, 1);
     entry.infoLabels = labels;

@@ -80,7 +80,7 @@ describe('ScoringStage', () => {
   it('scores with the real ONNX model, marks a missing model unavailable and keeps going', async () => {
     const { s, registry } = await stage(modelsDir());
     expect(s.status()).toEqual([
-      { model: 'fixture_pack', version: '1.0.0', state: 'ready' },
+      { model: 'fixture_pack', version: '1.0.0', state: 'ready', runtime: 'builtin' },
       { model: 'absent_model', version: null, state: 'unavailable', reason: expect.stringContaining('missing card') },
     ]);
     const out = await s.score([pack(25)]);
@@ -122,13 +122,13 @@ describe('ScoringStage', () => {
     writeFileSync(join(dir, 'fixture_pack.onnx'), Buffer.from('not an onnx file'));
     const { s } = await stage(dir);
     expect(s.status()[0]).toMatchObject({ state: 'unavailable', reason: expect.stringContaining('sha256') });
-    // Card re-stamped with the corrupt file's hash: now onnxruntime itself must reject it.
+    // Card re-stamped with the corrupt file's hash: now the engine itself must reject it.
     const card = JSON.parse(readFileSync(join(dir, 'fixture_pack.card.json'), 'utf8'));
     const { createHash } = await import('node:crypto');
     card.sha256 = createHash('sha256').update('not an onnx file').digest('hex');
     writeFileSync(join(dir, 'fixture_pack.card.json'), JSON.stringify(card));
     const again = await stage(dir, { hot_reload: false });
-    expect(again.s.status()[0]).toMatchObject({ state: 'unavailable', reason: expect.stringContaining('onnxruntime cannot load') });
+    expect(again.s.status()[0]).toMatchObject({ state: 'unavailable', reason: expect.stringMatching(/cannot load .*fixture_pack\.onnx: .*at byte \d+/) });
     expect(predictions(await again.s.score([pack(80)]), 'fixture_pack')).toEqual([]);
   });
 
@@ -155,7 +155,7 @@ describe('ScoringStage', () => {
     } finally {
       clearInterval(poll);
     }
-    expect(s.status()[0]).toEqual({ model: 'fixture_pack', version: '2.0.0', state: 'ready' });
+    expect(s.status()[0]).toEqual({ model: 'fixture_pack', version: '2.0.0', state: 'ready', runtime: 'builtin' });
     expect(predictions(await s.score([pack(25)]), 'fixture_pack')[0]?.outputs.failure_probability).toBeCloseTo(0.1192, 4);
   });
 
@@ -219,7 +219,7 @@ describe('ScoringStage', () => {
     } finally {
       clearInterval(poll);
     }
-    expect(s.status()[0]).toEqual({ model: 'fixture_horizon', version: '1.0.0', state: 'ready' });
+    expect(s.status()[0]).toEqual({ model: 'fixture_horizon', version: '1.0.0', state: 'ready', runtime: 'builtin' });
     const [p] = predictions(await s.score([pack(25, 'pack-reload')]), 'fixture_horizon');
     expect(p?.outputs.failure_probability).toBeCloseTo(1 / (1 + Math.exp(-(0.2 * 12 - 3))), 5);
   });

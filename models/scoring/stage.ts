@@ -103,7 +103,7 @@ export class ScoringStage {
     const metrics = createScoringMetrics(opts.registry);
     const names = opts.config.enabled ? opts.config.models.map((m) => m.name) : [];
     // A model that takes a horizon input is refused when the configured horizon is outside its trained range.
-    const models = new ModelRegistry(opts.modelsDir, names, opts.log, metrics, (model) => checkHorizon(model.card, opts.config));
+    const models = new ModelRegistry(opts.modelsDir, names, opts.log, metrics, (model) => checkHorizon(model.card, opts.config), opts.config.runtime);
     await models.loadAll();
     if (opts.config.enabled && opts.config.hot_reload) models.watch(opts.config.reload_debounce_ms);
     return new ScoringStage(opts, models, metrics);

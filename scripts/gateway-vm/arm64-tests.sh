@@ -35,7 +35,7 @@ export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
 cd "$work"
 # sync/buffer/model.test.ts is left out: its fast-check properties have a 30-s wall-clock budget
 # (skipAllAfterTimeLimit) that ~17x emulation exceeds, which fast-check reports as a failure.
-files=($(ls sync/buffer/*.test.ts | grep -v '/model\.test\.ts$') models/onnx/golden.test.ts models/scoring/parity.test.ts)
+files=($(ls sync/buffer/*.test.ts | grep -v '/model\.test\.ts$') models/onnx/golden.test.ts models/scoring/parity.test.ts models/runtime/*.test.ts)
 EV_EDGE_SHARED_DATA="${EV_EDGE_SHARED_DATA:-$repo/../shared/data}" \
   "$nodedir/bin/node" node_modules/vitest/vitest.mjs run --testTimeout=300000 --hookTimeout=300000 "${files[@]}" \
   > "$cache/arm64-tests.log" 2>&1 && rc=0 || rc=$?
