@@ -35,8 +35,8 @@ export class ScoringHost {
     let state: StateStore | undefined;
     try {
       state = StateStore.open(join(config.data_dir, STATE_FILE_NAME), deps.log);
-      // Imported here, not at the top: onnxruntime's native library (about 25 MB resident) is
-      // mapped only on gateways that score (bench/agent.bench.ts, agent.rss_mb_steady_scoring_off).
+      // Imported here, not at the top: the scoring code (and onnxruntime, for a model the built-in
+      // engine cannot run) is loaded only on gateways that score (agent.rss_mb_steady_scoring_off).
       const { ScoringStage } = await import('../models/scoring/stage.js');
       const stage = await ScoringStage.create({
         config: config.scoring,

@@ -13,7 +13,7 @@ import { seversonFeaturesFromMatrix } from '../../models/features/severson.js';
 import { trailingMedian, trajectoryFeatures } from '../../models/features/trajectory.js';
 import type { LoadedModel } from '../../models/scoring/model.js';
 
-/** onnxruntime (about 25 MB resident once loaded) only when a prediction is asked for, not for every command. */
+/** The model loader (and, for a graph the built-in engine cannot run, onnxruntime) only when a prediction is asked for. */
 async function loadModel(dir: string, name: string): Promise<LoadedModel> {
   const { loadModel: load } = await import('../../models/scoring/model.js');
   return load(dir, name);

@@ -1,7 +1,7 @@
 /**
  * The scoring stage: telemetry records in, prediction and alarm records out.
  *
- * `score(records)` is ASYNC (onnxruntime-node inference is asynchronous). Per call it
+ * `score(records)` is ASYNC (an engine's run is asynchronous: onnxruntime-node's is). Per call it
  *  1. updates each device's online features (models/scoring/features.ts) and checks the raw-signal
  *     alarm rules on every record;
  *  2. for each touched device, each configured model of its kind that is ready and due
