@@ -39,6 +39,14 @@ describe('auto', () => {
     const { data } = await opened.session.run(Float32Array.from([-1.5, 2]), 1, 2);
     expect(Array.from(data)).toEqual([1.5, 2]);
   });
+  it('falls back for a valid model the built-in decoder cannot read (a double tensor)', async () => {
+    const refused = (await runtimeNamed('builtin')).open(fixture('double.onnx'));
+    await expect(refused).rejects.toBeInstanceOf(UnsupportedModelError);
+    await expect(refused).rejects.toThrow(/tensor "half" at byte \d+: data type 11, only float \(1\) is supported/);
+    const opened = await openSession(fixture('double.onnx'), 'auto');
+    expect([opened.session.runtime, opened.fallbackReason]).toEqual(['onnxruntime', expect.stringContaining('data type 11')]);
+    expect(Array.from((await opened.session.run(Float32Array.from([1, -2]), 1, 2)).data)).toEqual([1.5, -1.5]);
+  });
   it('does not fall back for a damaged file: onnxruntime would not make it right', async () => {
     await expect(openSession(shipped('failure_pack').subarray(0, 1000), 'auto')).rejects.toThrow(/at byte/);
   });

@@ -3,9 +3,11 @@
  * opset imports, and of the main graph its nodes with their attributes, its inputs and outputs with
  * their tensor types, and its initializers. Invariants: fields this evaluator does not understand
  * are skipped only where ONNX says they carry no semantics (doc strings, metadata, value_info);
- * anything that changes what the graph computes and is not decoded here (sub-graphs, sparse or
- * external tensors, functions, training info) makes decoding throw, naming the field.
+ * anything else not decoded here (sub-graphs, sparse or external tensors, functions, training
+ * info, non-float tensors) throws UnsupportedModelError naming the field, so `auto` can hand a
+ * valid model to onnxruntime; only a broken wire format throws ProtobufError.
  */
+import { UnsupportedModelError } from '../unsupported.js';
 import { ProtobufError, ProtobufReader, pushFloats, pushInts, utf8, type WireField } from './protobuf.js';
 
 export const TENSOR_FLOAT = 1;
@@ -57,7 +59,7 @@ function readMessage(f: WireField | Uint8Array, what: string, handlers: Record<n
     const field = r.next();
     const handler = handlers[field.field];
     if (handler) handler(field);
-    else if (!ignored.includes(field.field)) throw new ProtobufError(`${what}: field ${field.field} at byte ${field.offset} is not supported by the built-in runtime`);
+    else if (!ignored.includes(field.field)) throw new UnsupportedModelError(`${what}: field ${field.field} at byte ${field.offset} is not supported by the built-in runtime`);
   }
 }
 
@@ -73,8 +75,8 @@ function readTensor(f: WireField): Tensor {
     4: (x) => pushFloats(floats, x),
     8: (x) => { name = utf8(x.bytes); },
     9: (x) => { raw = x.bytes; },
-  }, [12]);
-  if (dataType !== TENSOR_FLOAT) throw new ProtobufError(`tensor "${name}" at byte ${f.offset}: data type ${dataType}, only float (1) is supported`);
+  }, [12, 5, 6, 7, 10, 11]); // doc_string; other types' data (refused just below, by data type)
+  if (dataType !== TENSOR_FLOAT) throw new UnsupportedModelError(`tensor "${name}" at byte ${f.offset}: data type ${dataType}, only float (1) is supported`);
   const count = dims.reduce((a, b) => a * b, 1);
   let values: Float32Array;
   if (raw) {
@@ -114,7 +116,7 @@ function readNode(f: WireField): GraphNode {
     4: (x) => { node.opType = utf8(x.bytes); },
     5: (x) => { const a = readAttribute(x); node.attributes.set(a.name, a); },
     7: (x) => { node.domain = utf8(x.bytes); },
-  }, [6]);
+  }, [6, 9]); // doc_string, metadata_props
   return node;
 }
 
@@ -139,7 +141,7 @@ function readValueInfo(f: WireField): ValueInfo {
         },
       }),
     }, [6]), // denotation
-  }, [3]);
+  }, [3, 4]); // doc_string, metadata_props
   return { name, elemType, shape };
 }
 
@@ -164,6 +166,6 @@ export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
     5: (x) => { const t = readTensor(x); model.initializers.set(t.name, t); },
     11: (x) => { model.inputs.push(readValueInfo(x)); },
     12: (x) => { model.outputs.push(readValueInfo(x)); },
-  }, [2, 10, 13, 14]); // name, doc_string, value_info (shape hints), quantization_annotation
+  }, [2, 10, 13, 14, 16]); // name, doc_string, value_info (shape hints), quantization_annotation, metadata_props
   return model;
 }

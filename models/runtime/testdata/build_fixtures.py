@@ -9,6 +9,7 @@ root with Debian's python3-onnx and python3-numpy:  /usr/bin/python3 models/runt
                    Log, scalar initializers); graph.golden.json holds numpy_eval.py's outputs on 40 rows.
   unsupported.onnx input -> Abs -> output: an operator the built-in engine does not have.
   average.onnx     a tree ensemble with aggregate_function AVERAGE, which the built-in engine refuses.
+  double.onnx      input + Cast(0.5 as a double initializer): a tensor type the built-in decoder refuses.
 """
 import json
 import os
@@ -107,6 +108,17 @@ def main():
         if a.name == "aggregate_function":
             a.s = b"AVERAGE"
     onnx.save(wrap([avg], 1, 1, "average"), os.path.join(HERE, "average.onnx"))
+    cast = helper.make_node("Cast", ["half"], ["half_f"], name="cast0", to=TensorProto.FLOAT)
+    add = helper.make_node("Add", ["input", "half_f"], ["output"], name="add0")
+    graph = helper.make_graph(
+        [cast, add], "double",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 2])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 2])],
+        initializer=[helper.make_tensor("half", TensorProto.DOUBLE, [], [0.5])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="ev-edge models/runtime/testdata")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(HERE, "double.onnx"))
 
 
 if __name__ == "__main__":
