@@ -5,7 +5,7 @@
  * that moving work into a child process cannot hide it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,8 +22,10 @@ export function shippedNodeFlags(): string[] {
   return (exec?.[1] ?? '').split(/\s+/).filter((f) => f.startsWith('--'));
 }
 
+/** BENCH_AGENT_OUTPUT=FILE appends the agent's stdout and stderr there (e.g. with --trace-gc in BENCH_NODE_FLAGS). */
 export function startAgent(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...shippedNodeFlags(), CLI, ...args], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const output = process.env.BENCH_AGENT_OUTPUT ? openSync(process.env.BENCH_AGENT_OUTPUT, 'a') : 'ignore';
+  return spawn(process.execPath, [...shippedNodeFlags(), CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', output, output] });
 }
 
 export async function waitReady(port: number, deadlineMs: number): Promise<void> {

@@ -28,7 +28,9 @@ export interface CapResult {
 }
 
 export class SizeCap {
-  private readonly used: Database.Statement;
+  private readonly pageCount: Database.Statement;
+  private readonly freelistCount: Database.Statement;
+  private readonly pageSize: number;
   private readonly oldestDroppable: Database.Statement;
   private readonly deleteUpTo: Database.Statement;
   private readonly types = JSON.stringify(DROPPABLE_TYPES);
@@ -38,15 +40,19 @@ export class SizeCap {
     readonly maxBytes: number,
   ) {
     // Pages in use, as this connection sees them (uncommitted changes of its transaction included).
-    this.used = db.prepare(`SELECT ((SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()))
-      * (SELECT page_size FROM pragma_page_size()) AS bytes`);
+    // Prepared PRAGMA statements, not the pragma_*() table functions: those prepare their PRAGMA
+    // anew on every call, and this runs after every append (perf showed it on the 1 Hz path).
+    // page_size cannot change once the file exists (it is set before the first table, schema.ts).
+    this.pageCount = db.prepare('PRAGMA page_count').pluck();
+    this.freelistCount = db.prepare('PRAGMA freelist_count').pluck();
+    this.pageSize = db.pragma('page_size', { simple: true }) as number;
     const droppable = `type IN (SELECT value FROM json_each(@types))`;
     this.oldestDroppable = db.prepare(`SELECT id, type FROM ${T.records} WHERE ${droppable} ORDER BY id LIMIT @limit`);
     this.deleteUpTo = db.prepare(`DELETE FROM ${T.records} WHERE id <= @last AND ${droppable}`);
   }
 
   usedBytes(): number {
-    return (this.used.get() as { bytes: number }).bytes;
+    return ((this.pageCount.get() as number) - (this.freelistCount.get() as number)) * this.pageSize;
   }
 
   /**

@@ -14,18 +14,21 @@ import { T } from './schema.js';
 type Stmt = Database.Statement;
 
 /** Rows a sink must still send: above its cursor and not acknowledged ahead of it. */
+const MAX_LIMIT_STATEMENTS = 16;
 const UNSENT = `r.id > @cursor AND NOT EXISTS (SELECT 1 FROM ${T.ackedAhead} a WHERE a.sink = @sink AND a.id = r.id)`;
 
 export class SinkCursors {
   private readonly s: Record<
     | 'get' | 'create' | 'setCursor' | 'addPending' | 'addPendingAll' | 'removeOthers' | 'removeAheadOthers' | 'minId'
-    | 'maxId' | 'maxEverId' | 'firstUnsent' | 'oldest' | 'newest' | 'ackAhead' | 'dropAhead' | 'oldestUnsentTs'
+    | 'maxId' | 'maxEverId' | 'firstUnsent' | 'ackAhead' | 'dropAhead' | 'oldestUnsentTs'
     | 'deadLetter' | 'deadLetterCount' | 'unsentUpTo',
     Stmt
   >;
 
+  private readonly byLimit = new Map<string, Stmt>();
+
   constructor(
-    db: Database.Database,
+    private readonly db: Database.Database,
     readonly sinks: readonly string[],
     private readonly counter: RowCounter,
   ) {
@@ -42,8 +45,6 @@ export class SinkCursors {
       maxId: db.prepare(`SELECT max(id) AS id FROM ${T.records}`),
       maxEverId: db.prepare(`SELECT seq AS id FROM sqlite_sequence WHERE name = '${T.records}'`),
       firstUnsent: db.prepare(`SELECT r.id FROM ${T.records} r WHERE ${UNSENT} ORDER BY r.id LIMIT 1`),
-      oldest: db.prepare(`SELECT r.id, r.payload FROM ${T.records} r WHERE ${UNSENT} ORDER BY r.id LIMIT @limit`),
-      newest: db.prepare(`SELECT r.id, r.payload FROM ${T.records} r WHERE ${UNSENT} ORDER BY r.id DESC LIMIT @limit`),
       // Only ids of stored rows: a bogus id above the newest row would otherwise pre-acknowledge
       // a record not yet written (ids are never reused, so that would be silent loss).
       ackAhead: db.prepare(`INSERT OR IGNORE INTO ${T.ackedAhead} (sink, id)
@@ -89,8 +90,24 @@ export class SinkCursors {
   }
 
   pending(sink: string, limit: number, order: 'oldest' | 'newest'): Array<{ id: number; payload: string }> {
-    const stmt = order === 'newest' ? this.s.newest : this.s.oldest;
-    return stmt.all({ sink, cursor: this.cursor(sink), limit }) as Array<{ id: number; payload: string }>;
+    return this.pendingStatement(order, limit).all({ sink, cursor: this.cursor(sink) }) as Array<{ id: number; payload: string }>;
+  }
+
+  /**
+   * The pending query with its LIMIT written in, one statement per (order, limit): SQLite uses a
+   * bound LIMIT's value to plan, so it re-prepares a statement with `LIMIT @limit` on every run
+   * (perf showed sqlite3Reprepare under every drain cycle). Drain loops ask for a handful of
+   * distinct limits (their batch sizes); past MAX_LIMIT_STATEMENTS the cache is not grown.
+   */
+  private pendingStatement(order: 'oldest' | 'newest', limit: number): Stmt {
+    const n = Math.max(0, Math.floor(limit));
+    const key = `${order}:${n}`;
+    let stmt = this.byLimit.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(`SELECT r.id, r.payload FROM ${T.records} r WHERE ${UNSENT} ORDER BY r.id ${order === 'newest' ? 'DESC ' : ''}LIMIT ${n}`);
+      if (this.byLimit.size < MAX_LIMIT_STATEMENTS) this.byLimit.set(key, stmt);
+    }
+    return stmt;
   }
 
   /** New rows are pending for every sink. */
