@@ -14,8 +14,17 @@ export const CLI = join(ROOT, 'dist', 'agent', 'cli.js');
 /** Linux's USER_HZ, the unit of utime/stime in /proc/PID/stat (100 on every Linux Node supports). */
 const CLOCK_TICKS_PER_S = 100;
 
-/** The `--flags` between /usr/bin/node and the script in the shipped unit; BENCH_NODE_FLAGS overrides ('' = none). */
+/**
+ * The `--flags` between /usr/bin/node and the script in the shipped unit; BENCH_NODE_FLAGS overrides
+ * ('' = none). BENCH_NODE_EXTRA_FLAGS are added after them (diagnostics such as
+ * `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/snaps`), keeping the shipped ones.
+ */
 export function shippedNodeFlags(): string[] {
+  const extra = (process.env.BENCH_NODE_EXTRA_FLAGS ?? '').split(/\s+/).filter((f) => f !== '');
+  return [...baseNodeFlags(), ...extra];
+}
+
+function baseNodeFlags(): string[] {
   if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(/\s+/).filter((f) => f !== '');
   const unit = readFileSync(join(ROOT, 'systemd', 'ev-edge.service'), 'utf8');
   const exec = /^ExecStart=\S+\s+(.*?)\s+\/opt\/ev-edge\/dist\/agent\/cli\.js/m.exec(unit);
