@@ -20,7 +20,8 @@
  * BENCH_SOAK_SNAPSHOTS=480,2100 sends the agent SIGUSR2 at those seconds; with
  * BENCH_NODE_EXTRA_FLAGS='--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/DIR' each writes a
  * V8 heap snapshot there (the agent pauses for a few seconds and its RSS jumps while it writes).
- * The detail also gives `memorySlopesMbPerH` (the same slope of each part, soak-probe.ts) and
+ * The detail also gives `slopeStdErrMbPerH` (the slope's standard error: compare it with the goal
+ * before calling a figure a miss), `memorySlopesMbPerH` (the same slope of each part, soak-probe.ts) and
  * `floorSlopeMbPerH`, the slope of the lowest sample of each 5-minute window: RSS jumps by tens
  * of MB for a few seconds at a time (a drain batch, a retention slice, a GC cycle), which makes
  * the plain slope noisy by a few MB/h over an hour; the floor is not moved by them.
@@ -36,7 +37,7 @@ import { startPgServer } from '../sync/timescale/embedded-pg.js';
 import { shippedNodeFlags, startAgent, stopAgent, treeCpuSeconds, treeRssMb, waitReady } from './agent-process.js';
 import { emit } from './emit.js';
 import { formatMemorySample, MEMORY_SAMPLE_COLUMNS, memorySample, memorySlopes, type MemorySample } from './soak-probe.js';
-import { leastSquaresSlope } from './slope.js';
+import { leastSquaresSlope, slopeStandardError } from './slope.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const DEVICES = Number(process.env.BENCH_SOAK_DEVICES ?? 10);
@@ -139,7 +140,8 @@ async function main(): Promise<void> {
       emit('agent.rss_growth_mb_per_h', leastSquaresSlope(samples), 'MB/h', {
         devices: DEVICES, intervalMs: INTERVAL_MS, acceleration: ACCELERATION, seconds: Math.round(seconds), warmupS: WARMUP_S,
         samples: samples.length, rssFirstMb: samples[0]?.[1], rssLastMb: samples[samples.length - 1]?.[1],
-        rssMaxMb: Math.max(...samples.map(([, y]) => y)), floorSlopeMbPerH: leastSquaresSlope(wholeWindows),
+        rssMaxMb: Math.max(...samples.map(([, y]) => y)), slopeStdErrMbPerH: slopeStandardError(samples),
+        floorSlopeMbPerH: leastSquaresSlope(wholeWindows), floorSlopeStdErrMbPerH: slopeStandardError(wholeWindows),
         memorySlopesMbPerH: memorySlopes(memory, leastSquaresSlope),
         recordsPerS: (buffered - buffered0) / measured, cpuPct: (cpu / measured) * 100,
         sinks: Object.fromEntries(sent), committed: buffered, scoring: true, nodeFlags: shippedNodeFlags(),
