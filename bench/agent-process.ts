@@ -31,8 +31,16 @@ function baseNodeFlags(): string[] {
   return (exec?.[1] ?? '').split(/\s+/).filter((f) => f.startsWith('--'));
 }
 
+/**
+ * BENCH_AGENT_ENV='K=V K2=V2' is set for the agent only, not for the servers a bench starts beside
+ * it: MALLOC_ARENA_MAX=2, or LD_PRELOAD=/usr/lib/heaptrack/libheaptrack_preload.so with
+ * DUMP_HEAPTRACK_OUTPUT=FIFO for heaptrack (docs/BENCHMARKS.md "RSS growth (soak)").
+ */
 export function startAgent(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...shippedNodeFlags(), CLI, ...args], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const extra = Object.fromEntries((process.env.BENCH_AGENT_ENV ?? '').split(/\s+/).filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const own = { ...process.env };
+  delete own.BENCH_AGENT_ENV;
+  return spawn(process.execPath, [...shippedNodeFlags(), CLI, ...args], { env: { ...own, ...extra, ...env }, stdio: 'ignore' });
 }
 
 export async function waitReady(port: number, deadlineMs: number): Promise<void> {
