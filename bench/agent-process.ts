@@ -14,18 +14,36 @@ export const CLI = join(ROOT, 'dist', 'agent', 'cli.js');
 /** Linux's USER_HZ, the unit of utime/stime in /proc/PID/stat (100 on every Linux Node supports). */
 const CLOCK_TICKS_PER_S = 100;
 
-/** The `--flags` between /usr/bin/node and the script in the shipped unit; BENCH_NODE_FLAGS overrides ('' = none). */
+/**
+ * The `--flags` between /usr/bin/node and the script in the shipped unit; BENCH_NODE_FLAGS overrides
+ * ('' = none). BENCH_NODE_EXTRA_FLAGS are added after them (diagnostics such as
+ * `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/snaps`), keeping the shipped ones.
+ */
 export function shippedNodeFlags(): string[] {
+  const extra = (process.env.BENCH_NODE_EXTRA_FLAGS ?? '').split(/\s+/).filter((f) => f !== '');
+  return [...baseNodeFlags(), ...extra];
+}
+
+function baseNodeFlags(): string[] {
   if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(/\s+/).filter((f) => f !== '');
   const unit = readFileSync(join(ROOT, 'systemd', 'ev-edge.service'), 'utf8');
   const exec = /^ExecStart=\S+\s+(.*?)\s+\/opt\/ev-edge\/dist\/agent\/cli\.js/m.exec(unit);
   return (exec?.[1] ?? '').split(/\s+/).filter((f) => f.startsWith('--'));
 }
 
-/** BENCH_AGENT_OUTPUT=FILE appends the agent's stdout and stderr there (e.g. with --trace-gc in BENCH_NODE_FLAGS). */
+/**
+ * BENCH_AGENT_ENV='K=V K2=V2' is set for the agent only, not for the servers a bench starts beside
+ * it: MALLOC_ARENA_MAX=2, or LD_PRELOAD=/usr/lib/heaptrack/libheaptrack_preload.so with
+ * DUMP_HEAPTRACK_OUTPUT=FIFO for heaptrack (docs/BENCHMARKS.md "RSS growth (soak)").
+ * BENCH_AGENT_OUTPUT=FILE appends the agent's stdout and stderr there (e.g. with --trace-gc in
+ * BENCH_NODE_EXTRA_FLAGS).
+ */
 export function startAgent(args: string[], env: Record<string, string>): ChildProcess {
+  const extra = Object.fromEntries((process.env.BENCH_AGENT_ENV ?? '').split(/\s+/).filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const own = { ...process.env };
+  delete own.BENCH_AGENT_ENV;
   const output = process.env.BENCH_AGENT_OUTPUT ? openSync(process.env.BENCH_AGENT_OUTPUT, 'a') : 'ignore';
-  return spawn(process.execPath, [...shippedNodeFlags(), CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', output, output] });
+  return spawn(process.execPath, [...shippedNodeFlags(), CLI, ...args], { env: { ...own, ...extra, ...env }, stdio: ['ignore', output, output] });
 }
 
 export async function waitReady(port: number, deadlineMs: number): Promise<void> {

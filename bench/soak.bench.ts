@@ -13,10 +13,18 @@
  * The agent's RSS (with any process it starts) is sampled every 10 s; the figure is the
  * least-squares slope after BENCH_SOAK_WARMUP_S (300) until BENCH_SOAK_SECONDS (3600) have
  * passed. `BENCH_SOAK_SECONDS=300 BENCH_SOAK_WARMUP_S=60 npm run bench -- soak` is the short form.
- * BENCH_SOAK_SAMPLES=FILE writes every sample (s, MB) as it is taken, for a plot or a post-mortem.
- * The detail also gives `floorSlopeMbPerH`, the slope of the lowest sample of each 5-minute window:
- * RSS jumps by tens of MB for a few seconds at a time (a drain batch, a retention slice, a GC
- * cycle), which makes the plain slope noisy by a few MB/h over an hour; the floor is not moved by them.
+ * BENCH_SOAK_SAMPLES=FILE writes every sample as it is taken, for a plot or a post-mortem: seconds,
+ * RSS MB, CPU s, then (soak-probe.ts) V8 heap used and committed, external memory, the agent's own
+ * process_resident_memory_bytes, and /proc/PID/smaps_rollup's Anonymous and Pss_File, all MB, so
+ * a growth can be told apart as JS heap, external (Buffers) or native (anonymous minus the two).
+ * BENCH_SOAK_SNAPSHOTS=480,2100 sends the agent SIGUSR2 at those seconds; with
+ * BENCH_NODE_EXTRA_FLAGS='--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/DIR' each writes a
+ * V8 heap snapshot there (the agent pauses for a few seconds and its RSS jumps while it writes).
+ * The detail also gives `slopeStdErrMbPerH` (the slope's standard error: compare it with the goal
+ * before calling a figure a miss), `memorySlopesMbPerH` (the same slope of each part, soak-probe.ts) and
+ * `floorSlopeMbPerH`, the slope of the lowest sample of each 5-minute window: RSS jumps by tens
+ * of MB for a few seconds at a time (a drain batch, a retention slice, a GC cycle), which makes
+ * the plain slope noisy by a few MB/h over an hour; the floor is not moved by them.
  * The soak fails (no figure) when a sink fell behind: every sink must have sent at least 95 % of
  * what was committed, so a figure always comes from a run where all three sinks drained.
  */
@@ -28,7 +36,8 @@ import { startMosquitto } from '../sync/mqtt/mosquitto.js';
 import { startPgServer } from '../sync/timescale/embedded-pg.js';
 import { shippedNodeFlags, startAgent, stopAgent, treeCpuSeconds, treeRssMb, waitReady } from './agent-process.js';
 import { emit } from './emit.js';
-import { leastSquaresSlope } from './slope.js';
+import { formatMemorySample, MEMORY_SAMPLE_COLUMNS, memorySample, memorySlopes, type MemorySample } from './soak-probe.js';
+import { leastSquaresSlope, slopeStandardError } from './slope.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const DEVICES = Number(process.env.BENCH_SOAK_DEVICES ?? 10);
@@ -38,6 +47,7 @@ const WARMUP_S = Number(process.env.BENCH_SOAK_WARMUP_S ?? 300);
 const SAMPLE_MS = 10_000;
 const PORT = Number(process.env.BENCH_PORT ?? 19_102);
 const SAMPLES_FILE = process.env.BENCH_SOAK_SAMPLES;
+const SNAPSHOT_AT_S = (process.env.BENCH_SOAK_SNAPSHOTS ?? '').split(',').filter((t) => t !== '').map(Number);
 const ACCELERATION = 1000 / INTERVAL_MS;
 
 /** Sum of a Prometheus counter over all its series, from the agent's /metrics. */
@@ -79,7 +89,7 @@ async function main(): Promise<void> {
   const broker = await startMosquitto();
   const kafka = await MockKafka.start('ev-soak', { readBack: false });
   const pg = await startPgServer();
-  if (SAMPLES_FILE) writeFileSync(SAMPLES_FILE, '# seconds since start, agent RSS MB, agent CPU s\n');
+  if (SAMPLES_FILE) writeFileSync(SAMPLES_FILE, `# seconds since start, agent RSS MB, agent CPU s, ${MEMORY_SAMPLE_COLUMNS}\n`);
   try {
     const config = join(dir, 'config.yaml');
     writeFileSync(config, configYaml(dir, { mqtt: broker.url, kafka: kafka.broker, pg }));
@@ -88,6 +98,7 @@ async function main(): Promise<void> {
       const started = performance.now();
       await waitReady(PORT, performance.now() + 60_000);
       const samples: Array<[number, number]> = [];
+      const memory: Array<[number, MemorySample]> = [];
       let cpuAtWarmup: number | undefined;
       let buffered0 = 0;
       while (performance.now() - started < SECONDS * 1000) {
@@ -96,13 +107,19 @@ async function main(): Promise<void> {
         const s = (performance.now() - started) / 1000;
         const rss = treeRssMb(agent.pid!);
         const cpu = treeCpuSeconds(agent.pid!);
-        if (SAMPLES_FILE) appendFileSync(SAMPLES_FILE, `${s.toFixed(0)} ${rss.toFixed(2)} ${cpu.toFixed(2)}\n`);
+        const parts = await memorySample(PORT, agent.pid!);
+        if (SAMPLES_FILE) appendFileSync(SAMPLES_FILE, `${s.toFixed(0)} ${rss.toFixed(2)} ${cpu.toFixed(2)} ${formatMemorySample(parts)}\n`);
+        while (SNAPSHOT_AT_S.length > 0 && s >= SNAPSHOT_AT_S[0]!) {
+          SNAPSHOT_AT_S.shift();
+          agent.kill('SIGUSR2');
+        }
         if (s < WARMUP_S) continue;
         if (cpuAtWarmup === undefined) {
           cpuAtWarmup = cpu;
           buffered0 = (await counterSum('evedge_records_buffered_total')).get('') ?? 0;
         }
         samples.push([s / 3600, rss]);
+        memory.push([s / 3600, parts]);
       }
       const seconds = (performance.now() - started) / 1000;
       const cpu = treeCpuSeconds(agent.pid!) - (cpuAtWarmup ?? 0);
@@ -123,7 +140,9 @@ async function main(): Promise<void> {
       emit('agent.rss_growth_mb_per_h', leastSquaresSlope(samples), 'MB/h', {
         devices: DEVICES, intervalMs: INTERVAL_MS, acceleration: ACCELERATION, seconds: Math.round(seconds), warmupS: WARMUP_S,
         samples: samples.length, rssFirstMb: samples[0]?.[1], rssLastMb: samples[samples.length - 1]?.[1],
-        rssMaxMb: Math.max(...samples.map(([, y]) => y)), floorSlopeMbPerH: leastSquaresSlope(wholeWindows),
+        rssMaxMb: Math.max(...samples.map(([, y]) => y)), slopeStdErrMbPerH: slopeStandardError(samples),
+        floorSlopeMbPerH: leastSquaresSlope(wholeWindows), floorSlopeStdErrMbPerH: slopeStandardError(wholeWindows),
+        memorySlopesMbPerH: memorySlopes(memory, leastSquaresSlope),
         recordsPerS: (buffered - buffered0) / measured, cpuPct: (cpu / measured) * 100,
         sinks: Object.fromEntries(sent), committed: buffered, scoring: true, nodeFlags: shippedNodeFlags(),
       });
