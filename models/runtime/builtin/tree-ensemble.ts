@@ -37,6 +37,7 @@ export function compileTreeEnsemble(node: GraphNode): CompiledEnsemble {
   const post = attr('post_transform')?.s ?? 'NONE';
   if (post !== 'NONE') refuse(`post_transform ${post} is not supported (NONE is)`);
   const targets = attr('n_targets')?.i ?? 1;
+  if (targets < 1) refuse(`n_targets is ${targets}`);
   const treeIds = ints('nodes_treeids');
   const nodeIds = ints('nodes_nodeids');
   const featureIds = ints('nodes_featureids');
