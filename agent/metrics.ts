@@ -5,17 +5,17 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { DRIVER_STATES, type DriverState } from '../drivers/driver.js';
-import {
-  OCPP_CONNECTOR_STATUSES, RECORD_SOURCES, type BatterySignals, type ChargerSignals, type EdgeRecord, type RecordSource,
-} from '../core/record.js';
+import { RECORD_SOURCES, type BatterySignals, type ChargerSignals, type EdgeRecord, type RecordSource } from '../core/record.js';
+import { DeferredDeviceGauges, DeferredRecordCounter, type GaugeField } from './record-metrics.js';
 
 /** Resolution of the nodejs_eventloop_lag_{min,max,mean,p50,p90,p99}_seconds histogram. */
 export const EVENT_LOOP_SAMPLE_MS = 1000;
 
 export class AgentMetrics {
   readonly registry: Registry;
-  readonly ingested: Counter<'device' | 'type'>;
-  readonly buffered: Counter<'device' | 'type'>;
+  /** Records received from drivers and scoring, and records committed: counted per record, exported per scrape. */
+  readonly ingested: DeferredRecordCounter;
+  readonly buffered: DeferredRecordCounter;
   readonly dropped: Counter<'reason' | 'type'>;
   readonly driverErrors: Counter<'device' | 'reason'>;
   readonly driverInputs: Counter<'device' | 'input'>;
@@ -32,12 +32,7 @@ export class AgentMetrics {
   private readonly info: Gauge<'gateway' | 'version'>;
   private readonly driverState: Gauge<'device' | 'state'>;
   private readonly deviceSource: Gauge<'device' | 'source'>;
-  private readonly lastRecord: Gauge<'device'>;
-  private readonly battery: Record<string, Gauge<'device'>>;
-  private readonly batteryStat: Gauge<'device' | 'stat'>;
-  private readonly cellStat: Gauge<'device' | 'stat'>;
-  private readonly charger: Record<string, Gauge<'device'>>;
-  private readonly connectorStatus: Gauge<'device' | 'status'>;
+  private readonly deviceGauges: DeferredDeviceGauges;
 
   constructor(registry = new Registry()) {
     this.registry = registry;
@@ -51,13 +46,17 @@ export class AgentMetrics {
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
       registry.removeSingleMetric(name);
     }
-    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
-      new Counter<L>({ name, help, labelNames, registers: r });
-    const gauge = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
-      new Gauge<L>({ name, help, labelNames, registers: r });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[], collect?: () => void) =>
+      new Counter<L>({ name, help, labelNames, registers: r, ...(collect ? { collect } : {}) });
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[] = [], collect?: () => void) =>
+      new Gauge<L>({ name, help, labelNames, registers: r, ...(collect ? { collect } : {}) });
 
-    this.ingested = counter('evedge_records_ingested_total', 'Records received from drivers and the scoring stage.', ['device', 'type']);
-    this.buffered = counter('evedge_records_buffered_total', 'Records committed to the SQLite buffer (accepted).', ['device', 'type']);
+    const recordCounter = (name: string, help: string): DeferredRecordCounter => {
+      const deferred: DeferredRecordCounter = new DeferredRecordCounter(counter(name, help, ['device', 'type'], () => deferred.collect()));
+      return deferred;
+    };
+    this.ingested = recordCounter('evedge_records_ingested_total', 'Records received from drivers and the scoring stage.');
+    this.buffered = recordCounter('evedge_records_buffered_total', 'Records committed to the SQLite buffer (accepted).');
     this.dropped = counter('evedge_records_dropped_total', 'Records dropped, by documented reason.', ['reason', 'type']);
     this.driverErrors = counter('evedge_driver_errors_total', 'Bad input and I/O problems reported by drivers, by reason.', ['device', 'reason']);
     this.driverInputs = counter('evedge_driver_inputs_total', 'Inputs a driver received, by kind (e.g. CAN frames_received, frames_decoded).', ['device', 'input']);
@@ -74,29 +73,37 @@ export class AgentMetrics {
     this.info = gauge('evedge_agent_info', 'Always 1; labels name the gateway and the agent version.', ['gateway', 'version']);
     this.driverState = gauge('evedge_driver_state', 'Driver state per device (state set: 1 for the current state).', ['device', 'state']);
     this.deviceSource = gauge('evedge_device_source', 'Where the device data currently comes from (state set).', ['device', 'source']);
-    this.lastRecord = gauge('evedge_device_last_record_timestamp_seconds', 'Wall time of the last record from the device.', ['device']);
-
-    const dev = (name: string, help: string) => gauge(name, help, ['device']);
-    this.battery = {
-      packVoltageV: dev('evedge_battery_voltage_volts', 'Pack voltage.'),
-      packCurrentA: dev('evedge_battery_current_amperes', 'Pack current, positive while charging.'),
-      powerW: dev('evedge_battery_power_watts', 'Pack power, positive while charging.'),
-      socPct: dev('evedge_battery_state_of_charge_ratio', 'State of charge (0-1).'),
-      sohPct: dev('evedge_battery_state_of_health_ratio', 'State of health (0-1).'),
-      cycleCount: dev('evedge_battery_cycles', 'Cycle count (equivalent full cycles where the BMS reports them).'),
-    };
-    this.batteryStat = gauge('evedge_battery_temperature_celsius', 'Pack temperature by statistic over sensors.', ['device', 'stat']);
-    this.cellStat = gauge('evedge_battery_cell_voltage_volts', 'Cell voltage by statistic over cells.', ['device', 'stat']);
-    this.charger = {
-      powerW: dev('evedge_charger_power_watts', 'Charger output power.'),
-      energyDeliveredWh: dev('evedge_charger_energy_delivered_joules', 'Lifetime energy delivered (meter reading).'),
-      temperatureC: dev('evedge_charger_temperature_celsius', 'Charger temperature.'),
-      sessionCount: dev('evedge_charger_sessions', 'Charging sessions counted by the charger.'),
-      uptimeS: dev('evedge_charger_uptime_seconds', 'Charger uptime.'),
-      sinceMaintenanceS: dev('evedge_charger_since_maintenance_seconds', 'Time since last maintenance.'),
-      errorCount: dev('evedge_charger_active_errors', 'Number of active OCPP error codes.'),
-    };
-    this.connectorStatus = gauge('evedge_charger_connector_status', 'OCPP 1.6 connector status (state set).', ['device', 'status']);
+    // Every latest-value gauge below is set when any of them is scraped (record-metrics.ts).
+    const collectDevices = (): void => this.deviceGauges?.collect();
+    const dev = (name: string, help: string) => gauge(name, help, ['device'], collectDevices);
+    const stat = (name: string, help: string) => gauge(name, help, ['device', 'stat'], collectDevices);
+    const temperature = stat('evedge_battery_temperature_celsius', 'Pack temperature by statistic over sensors.');
+    const cell = stat('evedge_battery_cell_voltage_volts', 'Cell voltage by statistic over cells.');
+    const battery: Array<GaugeField<BatterySignals>> = [
+      { gauge: dev('evedge_battery_voltage_volts', 'Pack voltage.'), read: (b) => b.packVoltageV },
+      { gauge: dev('evedge_battery_current_amperes', 'Pack current, positive while charging.'), read: (b) => b.packCurrentA },
+      { gauge: dev('evedge_battery_power_watts', 'Pack power, positive while charging.'), read: (b) => b.powerW },
+      { gauge: dev('evedge_battery_state_of_charge_ratio', 'State of charge (0-1).'), read: (b) => scaled(b.socPct, 0.01) },
+      { gauge: dev('evedge_battery_state_of_health_ratio', 'State of health (0-1).'), read: (b) => scaled(b.sohPct, 0.01) },
+      { gauge: dev('evedge_battery_cycles', 'Cycle count (equivalent full cycles where the BMS reports them).'), read: (b) => b.cycleCount },
+      { gauge: temperature, labels: { stat: 'min' }, read: (b) => b.tempMinC },
+      { gauge: temperature, labels: { stat: 'max' }, read: (b) => b.tempMaxC },
+      { gauge: temperature, labels: { stat: 'mean' }, read: (b) => b.tempMeanC },
+      { gauge: cell, labels: { stat: 'min' }, read: (b) => b.cellVoltageMinV },
+      { gauge: cell, labels: { stat: 'max' }, read: (b) => b.cellVoltageMaxV },
+    ];
+    const charger: Array<GaugeField<ChargerSignals>> = [
+      { gauge: dev('evedge_charger_power_watts', 'Charger output power.'), read: (c) => c.powerW },
+      { gauge: dev('evedge_charger_energy_delivered_joules', 'Lifetime energy delivered (meter reading).'), read: (c) => scaled(c.energyDeliveredWh, 3600) },
+      { gauge: dev('evedge_charger_temperature_celsius', 'Charger temperature.'), read: (c) => c.temperatureC },
+      { gauge: dev('evedge_charger_sessions', 'Charging sessions counted by the charger.'), read: (c) => c.sessionCount },
+      { gauge: dev('evedge_charger_uptime_seconds', 'Charger uptime.'), read: (c) => c.uptimeS },
+      { gauge: dev('evedge_charger_since_maintenance_seconds', 'Time since last maintenance.'), read: (c) => c.sinceMaintenanceS },
+      { gauge: dev('evedge_charger_active_errors', 'Number of active OCPP error codes.'), read: (c) => c.errorCodes?.length },
+    ];
+    this.deviceGauges = new DeferredDeviceGauges(battery, charger,
+      gauge('evedge_device_last_record_timestamp_seconds', 'Wall time of the last record from the device.', ['device'], collectDevices),
+      gauge('evedge_charger_connector_status', 'OCPP 1.6 connector status (state set).', ['device', 'status'], collectDevices));
   }
 
   /** The authoritative gateway label for central Prometheus (scrape relabelling is a fallback). */
@@ -113,45 +120,12 @@ export class AgentMetrics {
     for (const s of RECORD_SOURCES) this.deviceSource.set({ device, source: s }, s === source ? 1 : 0);
   }
 
-  /** Latest-value gauges from an accepted telemetry record. */
+  /** Latest-value gauges from an accepted telemetry record (exported at the next scrape). */
   observe(record: EdgeRecord): void {
-    const device = record.deviceId;
-    this.lastRecord.set({ device }, record.ts / 1000);
-    if (record.type === 'battery') this.observeBattery(device, record.battery);
-    else if (record.type === 'charger') this.observeCharger(device, record.charger);
+    this.deviceGauges.observe(record);
   }
+}
 
-  private observeBattery(device: string, b: BatterySignals): void {
-    const set = (key: keyof typeof this.battery, value: number | undefined, scale = 1) => {
-      if (value !== undefined && Number.isFinite(value)) this.battery[key]?.set({ device }, value * scale);
-    };
-    set('packVoltageV', b.packVoltageV);
-    set('packCurrentA', b.packCurrentA);
-    set('powerW', b.powerW);
-    set('socPct', b.socPct, 0.01);
-    set('sohPct', b.sohPct, 0.01);
-    set('cycleCount', b.cycleCount);
-    for (const [stat, v] of [['min', b.tempMinC], ['max', b.tempMaxC], ['mean', b.tempMeanC]] as const) {
-      if (v !== undefined) this.batteryStat.set({ device, stat }, v);
-    }
-    for (const [stat, v] of [['min', b.cellVoltageMinV], ['max', b.cellVoltageMaxV]] as const) {
-      if (v !== undefined) this.cellStat.set({ device, stat }, v);
-    }
-  }
-
-  private observeCharger(device: string, c: ChargerSignals): void {
-    const set = (key: string, value: number | undefined, scale = 1) => {
-      if (value !== undefined && Number.isFinite(value)) this.charger[key]?.set({ device }, value * scale);
-    };
-    set('powerW', c.powerW);
-    set('energyDeliveredWh', c.energyDeliveredWh, 3600);
-    set('temperatureC', c.temperatureC);
-    set('sessionCount', c.sessionCount);
-    set('uptimeS', c.uptimeS);
-    set('sinceMaintenanceS', c.sinceMaintenanceS);
-    set('errorCount', c.errorCodes?.length);
-    if (c.connectorStatus) {
-      for (const s of OCPP_CONNECTOR_STATUSES) this.connectorStatus.set({ device, status: s }, s === c.connectorStatus ? 1 : 0);
-    }
-  }
+function scaled(value: number | undefined, factor: number): number | undefined {
+  return value === undefined ? undefined : value * factor;
 }

@@ -62,7 +62,7 @@ export class Pipeline {
   }
 
   accept(record: PendingRecord): void {
-    this.options.metrics.ingested.inc({ device: record.deviceId, type: record.type });
+    this.options.metrics.ingested.add(record.deviceId, record.type);
     this.queue.push(record);
     if (this.queue.length > this.maxQueued) this.shedOldestTelemetry();
     if (this.queue.length >= this.options.batchMax && !this.flushing && Date.now() >= this.retryAfter) void this.flush();
@@ -107,7 +107,7 @@ export class Pipeline {
         this.options.log.error({ err }, 'scoring failed; storing the batch without predictions');
       }
     }
-    for (const record of derived) this.options.metrics.ingested.inc({ device: record.deviceId, type: record.type });
+    for (const record of derived) this.options.metrics.ingested.add(record.deviceId, record.type);
     const toStore = [...batch, ...derived];
     let outcome: AppendOutcome;
     try {
@@ -131,7 +131,7 @@ export class Pipeline {
     this.retryAfter = 0;
     for (const drop of outcome.dropped) this.options.metrics.dropped.inc({ reason: drop.reason, type: drop.type }, drop.count);
     for (const record of outcome.accepted) {
-      this.options.metrics.buffered.inc({ device: record.deviceId, type: record.type });
+      this.options.metrics.buffered.add(record.deviceId, record.type);
       this.options.metrics.observe(record);
     }
     this.options.metrics.pendingInMemory.set(this.queue.length);
