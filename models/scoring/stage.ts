@@ -92,6 +92,17 @@ export class ScoringStage {
     this.refreshTrajectory();
   }
 
+  /** Whether some loaded model for this kind of device is due at `ts` (the test the loop below applies per model). */
+  private anyModelDue(device: string, kind: string, ts: number): boolean {
+    const scored = this.lastScored.get(device);
+    for (const m of this.opts.config.models) {
+      if (m.device_kind !== kind || !this.models.get(m.name)) continue;
+      const last = scored?.[m.name];
+      if (last === undefined || ts - last >= m.interval_s * 1000) return true;
+    }
+    return false;
+  }
+
   /** Starts the feature engine once a ready battery model needs trajectory inputs (also after a hot reload). */
   private refreshTrajectory(): void {
     if (this.trajectory) return;
@@ -145,6 +156,9 @@ export class ScoringStage {
       const state = this.states.get(device);
       const info = this.info.get(device);
       if (!state || !info || state.ts === null) continue;
+      // Models run every interval_s (a minute), records come every second: the feature values
+      // are built only when a model is due (issue 15: they were most of scoring's garbage).
+      if (!this.anyModelDue(device, info.kind, state.ts)) continue;
       const trajectory = this.trajectory && info.kind === 'battery' ? this.trajectory.values(device) : {};
       const values = { ...featureValues(state), ...trajectory };
       const pending = this.trajectory?.has(device) && trajectory.observed_cycles === undefined ? TRAJECTORY_INPUTS : NO_INPUTS;

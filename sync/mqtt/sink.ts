@@ -60,6 +60,10 @@ export class MqttSink implements Sink {
       reconnectPeriod: 0,
       queueQoSZero: false,
       protocolVersion: o.protocol_version,
+      // mqtt.js traces every packet through `debug`, which builds an arguments array per call even
+      // when tracing is off (about 5 % of the agent's allocations at 10 records/s, issue 15). Off
+      // unless DEBUG is set, so `DEBUG=mqttjs*` still traces the client.
+      ...(process.env.DEBUG ? {} : { log: noTrace }),
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : o.password_file ? { password: readFileSync(o.password_file, 'utf8').trim() } : {}),
       will: { topic: this.statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
@@ -173,3 +177,5 @@ export class MqttSink implements Sink {
     client.on('error', () => {});
   }
 }
+
+function noTrace(): void {}
