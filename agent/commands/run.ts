@@ -1,6 +1,6 @@
 import { Agent } from '../agent.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
-import { ALLOW_RUNTIME_ENV, knownRuntimeProblem } from '../runtime.js';
+import { ALLOW_RUNTIME_ENV, applyRuntimeTuning, knownRuntimeProblem } from '../runtime.js';
 import { parseFlags } from '../../core/flags.js';
 import type { Command } from './command.js';
 
@@ -29,6 +29,7 @@ better-sqlite3 12) unless EV_EDGE_ALLOW_RUNTIME=1.`,
       process.stderr.write(`ev-edge: ${runtimeProblem}\n`);
       return 2;
     }
+    applyRuntimeTuning();
     let agent: Agent;
     try {
       const config = loadConfig(configPath(flags));
