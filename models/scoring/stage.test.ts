@@ -166,6 +166,24 @@ describe('ScoringStage', () => {
     expect(n).toBe(3); // records 1 s apart: scored at 0, 10 and 20 s
   });
 
+  it('retries a device that lacks a required input every interval_s, not on every record', async () => {
+    const { s, registry } = await stage(modelsDir(), { models: [{ name: 'fixture_pack', device_kind: 'battery', interval_s: 10 }] });
+    const noCapacity = (): PendingRecord => {
+      const r = pack(25, 'pack-u');
+      if (r.type === 'battery') delete r.battery.fullCapacityAh; // no capacity, no c_rate: fixture_pack cannot score it
+      return r;
+    };
+    const scoredAt: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      // The BMS reports its capacity from the 6th record (5 s after the first) on.
+      if (predictions(await s.score([i < 5 ? noCapacity() : pack(25, 'pack-u')]), 'fixture_pack').length > 0) scoredAt.push(i);
+    }
+    // Tried at 0 s (skipped), next at 10 s (scored), then every 10 s.
+    expect(scoredAt).toEqual([10, 20]);
+    const skipped = (await registry.getSingleMetric('evedge_scoring_skipped_total')?.get())?.values ?? [];
+    expect(skipped.map((v) => [v.labels.reason, v.value])).toEqual([['missing_input', 1]]);
+  });
+
   it('exports the PSI of live inputs against the card distribution', async () => {
     const { s, registry } = await stage(modelsDir(), { drift: { window: 300, min_rows: 200 } });
     // Training temp_max_c ~ N(30, 5) (make_fixtures.py): live values spread like it, then all at 45 degC.

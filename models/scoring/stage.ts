@@ -71,6 +71,8 @@ export class ScoringStage {
   private readonly states = new Map<string, DeviceState>();
   private readonly info = new Map<string, DeviceInfo>();
   private lastScored = new Map<string, Record<string, number>>();
+  /** device -> model -> record time the device last lacked a required input (not saved). */
+  private readonly lastUnscorable = new Map<string, Record<string, number>>();
   /** device -> `<model>.<output>` -> latest value, for the maintenance rule. */
   private latest = new Map<string, Record<string, number>>();
   /** device -> model -> confidence of its prediction in `latest`. */
@@ -92,15 +94,19 @@ export class ScoringStage {
     this.refreshTrajectory();
   }
 
-  /** Whether some loaded model for this kind of device is due at `ts` (the test the loop below applies per model). */
+  /** Whether some loaded model for this kind of device is due at `ts`. */
   private anyModelDue(device: string, kind: string, ts: number): boolean {
-    const scored = this.lastScored.get(device);
-    for (const m of this.opts.config.models) {
-      if (m.device_kind !== kind || !this.models.get(m.name)) continue;
-      const last = scored?.[m.name];
-      if (last === undefined || ts - last >= m.interval_s * 1000) return true;
-    }
-    return false;
+    return this.opts.config.models.some((m) => m.device_kind === kind && this.models.get(m.name) !== undefined && this.isDue(device, m, ts));
+  }
+
+  /**
+   * A model is due interval_s after it last scored the device, or after the device last lacked
+   * one of its required inputs (a field it does not report: trying again on every record cost a
+   * feature map per record for nothing, issue 15). Waiting for history is retried every record.
+   */
+  private isDue(device: string, m: { name: string; interval_s: number }, ts: number): boolean {
+    const last = Math.max(this.lastScored.get(device)?.[m.name] ?? -Infinity, this.lastUnscorable.get(device)?.[m.name] ?? -Infinity);
+    return ts - last >= m.interval_s * 1000;
   }
 
   /** Starts the feature engine once a ready battery model needs trajectory inputs (also after a hot reload). */
@@ -163,18 +169,16 @@ export class ScoringStage {
       const values = { ...featureValues(state), ...trajectory };
       const pending = this.trajectory?.has(device) && trajectory.observed_cycles === undefined ? TRAJECTORY_INPUTS : NO_INPUTS;
       const history = { hours: values.hours_observed ?? 0, cycles: trajectory.observed_cycles ?? 0 };
-      const scored = this.lastScored.get(device) ?? {};
       for (const m of this.opts.config.models) {
         if (m.device_kind !== info.kind) continue;
         const model = this.models.get(m.name);
-        if (!model) continue;
-        const last = scored[m.name];
-        if (last !== undefined && state.ts - last < m.interval_s * 1000) continue;
+        if (!model || !this.isDue(device, m, state.ts)) continue;
         const rule = confidenceRule(model.card);
         // Inputs the operator sets (failure_pack's horizon_days) come from config, never from telemetry.
         const row = buildRow({ ...values, ...configInputs(model.card, this.opts.config) }, model.inputNames, rule, pending);
         if ('skip' in row) {
           this.skips.report(device, m.name, m.interval_s, state.ts, row.skip, row.missing);
+          if (row.skip === 'missing_input') this.lastUnscorable.set(device, { ...this.lastUnscorable.get(device), [m.name]: state.ts });
           continue;
         }
         let list = jobs.get(m.name);
@@ -310,6 +314,7 @@ export class ScoringStage {
       this.opts.log.warn('scoring state snapshot not recognised; starting with fresh feature state');
       this.states.clear();
       this.lastScored.clear();
+      this.lastUnscorable.clear();
       this.latest.clear();
       this.latestConfidence.clear();
       this.alarms.restore({});
