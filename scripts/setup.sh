@@ -50,6 +50,7 @@ checks=(
   "python3-onnx|$py -c 'import onnx'"
   "python3-can|$py -c 'import can'"
   "pgbouncer|command -v pgbouncer || test -x /usr/sbin/pgbouncer"
+  "strace|command -v strace"
 )
 missing=()
 for check in "${checks[@]}"; do

@@ -9,6 +9,8 @@
  *   a gateway with flaky power. NORMAL survives a crash of the process only.
  * - Every public mutation is ONE synchronous better-sqlite3 transaction with no `await` inside:
  *   a crash (SIGKILL, power cut) leaves either all of it or none of it. Writes use BEGIN IMMEDIATE.
+ * - A sink's acknowledgement (`ack`) commits without an fsync of its own: the next one makes it
+ *   durable, and a power cut before that replays those records to the sink (ack-sync.ts).
  * - Statements are prepared once, in the constructors. auto_vacuum=INCREMENTAL is set before the
  *   first table exists, so `compact()` can give freed pages back without a full VACUUM.
  * - Table names carry the schema version (records_v1 ...); buffer_meta holds it. A file from a
@@ -83,6 +85,7 @@ import type Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import type { Clock } from '../../core/clock.js';
 import { sequenced, type EdgeRecord, type PendingRecord, type RecordType } from '../../core/record.js';
+import { UnsyncedCommits } from './ack-sync.js';
 import { ALL_RECORD_TYPES, SizeCap } from './cap.js';
 import { RowCounter } from './counters.js';
 import { SinkCursors } from './cursors.js';
@@ -109,6 +112,7 @@ export class RecordBuffer {
   private readonly history: HistorySampler;
   private readonly clock: Clock;
   private readonly seqs: DeviceSeqs;
+  private readonly acks: UnsyncedCommits;
   /** Devices whose seqs skipped ahead on open because a power cut took commits (`synchronous: normal`, seqs.ts). */
   seqsRaisedOnOpen = 0;
   private readonly s: Record<
@@ -127,6 +131,7 @@ export class RecordBuffer {
     this.cap = new SizeCap(db, options.maxBytes);
     this.history = new HistorySampler(db);
     this.seqs = new DeviceSeqs(db, options.synchronous);
+    this.acks = new UnsyncedCommits(db, options.synchronous);
     this.s = {
       insert: db.prepare(`INSERT INTO ${T.records} (device_id, seq, type, ts, payload) VALUES (?, ?, ?, ?, ?)`),
       addDrop: db.prepare(`INSERT INTO ${T.dropCounts} (reason, type, count) VALUES (?, ?, ?)
@@ -230,7 +235,8 @@ export class RecordBuffer {
   ack(sink: string, ids: readonly number[]): void {
     this.writable('ack');
     if (ids.length === 0) return;
-    this.db.transaction(() => this.cursors.ack(sink, ids)).immediate();
+    // Without its own fsync: a power cut can replay these to the sink, never lose them (ack-sync.ts).
+    this.acks.run(() => this.db.transaction(() => this.cursors.ack(sink, ids)).immediate());
   }
 
   /** Permanently rejected rows: stored in a dead-letter table with the reason, and acknowledged for that sink. */
