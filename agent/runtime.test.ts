@@ -26,14 +26,18 @@ describe('tierUpFlags', () => {
     expect(tierUpFlags('14.1.146.11-node.16', '')).toEqual([]);
   });
 
-  /** Calls of a small function until V8 reports it optimised, in a fresh process. */
+  /**
+   * Calls of a small function until V8 has decided to optimise it (marked, compiling in the
+   * background, or done: %GetOptimizationStatus bits 8-10 and 4), in a fresh process. The decision,
+   * not the finished code: on a loaded machine the background compile can lag by thousands of calls.
+   */
   const callsUntilOptimised = (flags: string[]): number => Number(execFileSync(process.execPath, ['--allow-natives-syntax', '-e', `
     for (const f of ${JSON.stringify(flags)}) require('node:v8').setFlagsFromString(f);
     function reading(a) { return ((a * 3 + 1) % 7) + ((a * 5 + 2) % 11) * 0.5 + ((a * 7 + 3) % 13) * 0.25; }
     let calls = 0;
     (async () => {
-      // 10 calls per turn of the event loop, like a 10-device poll round, until TurboFan is done.
-      while (calls < 200000 && !(%GetOptimizationStatus(reading) & 16)) {
+      // 10 calls per turn of the event loop, like a 10-device poll round.
+      while (calls < 200000 && !(%GetOptimizationStatus(reading) & (16 | 256 | 512 | 1024))) {
         for (let i = 0; i < 10; i++) reading(calls++);
         await new Promise((r) => setImmediate(r));
       }
