@@ -14,12 +14,19 @@ afterEach(() => {
   while (cleanups.length > 0) cleanups.pop()?.();
 });
 
-/** fsync/fdatasync calls this process makes while `work` runs. */
-async function fsyncsDuring(dir: string, work: () => void): Promise<number> {
+/** fsync/fdatasync calls this process makes while `work` runs; null when strace may not attach here. */
+async function fsyncsDuring(dir: string, work: () => void): Promise<number | null> {
   const out = join(dir, 'strace.txt');
   const strace = spawn('strace', ['-f', '-qq', '-e', 'trace=fsync,fdatasync', '-o', out, '-p', String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  strace.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   // strace prints nothing with -qq once attached; give it time to attach to every thread.
   await new Promise((r) => setTimeout(r, 1500));
+  if (strace.exitCode !== null) {
+    // No ptrace here (a container without CAP_SYS_PTRACE, yama): nothing to count with.
+    console.warn(`ack-sync test skipped: strace could not attach: ${stderr.trim()}`);
+    return null;
+  }
   work();
   await new Promise((r) => setTimeout(r, 200));
   strace.kill('SIGINT');
@@ -28,7 +35,7 @@ async function fsyncsDuring(dir: string, work: () => void): Promise<number> {
 }
 
 describe.skipIf(!haveStrace)('acknowledgement commits (strace counts the fsyncs)', () => {
-  it('fsync every append but not the acknowledgements, and leave synchronous at FULL', async () => {
+  it('fsync every append but not the acknowledgements, and leave synchronous at FULL', async (ctx) => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
     const { buffer } = openTestBuffer(join(dir, 'b.sqlite'), { sinks: ['a', 'b'] });
@@ -42,6 +49,7 @@ describe.skipIf(!haveStrace)('acknowledgement commits (strace counts the fsyncs)
         buffer.ack('b', pending);
       }
     });
+    if (fsyncs === null) return ctx.skip();
     // One per append, each after acknowledgements: synchronous is FULL again after every ack.
     // (Each acknowledgement used to add one more: 60 here.)
     expect(fsyncs).toBeGreaterThanOrEqual(rounds);
